@@ -1,0 +1,78 @@
+"""Local device lab: FRR routers and Linux servers in network namespaces, reachable over SSH.
+
+    report = up(spec)                    # LabReport; raises a LabError with advice on failure
+    status(DEFAULT_STATE_DIR).to_dict()  # nodes, daemons, BGP sessions, LLDP neighbours
+    node_exec(DEFAULT_STATE_DIR, "r1", ["vtysh", "-c", "show bgp summary json"])
+    down(DEFAULT_STATE_DIR)              # DownReport; idempotent, cleans a half-built lab too
+
+Layers: spec (what) -> build (up) -> node / host (how) -> probe (converged?) -> status
+-> teardown (down). The state dir's state.json (see engine.lab.state) is what the rest of
+the engine reads to connect: mgmt addresses, user, key at <state_dir>/keys/id_ed25519.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.lab.build import LabReport
+from engine.lab.build import up as _up
+from engine.lab.errors import (
+    CommandError,
+    ConvergenceTimeout,
+    LabBuildError,
+    LabError,
+    LabExistsError,
+    LabNotUpError,
+    LabSpecError,
+    PreflightError,
+)
+from engine.lab.host import preflight
+from engine.lab.node import run_in_node
+from engine.lab.procs import runs_in
+from engine.lab.spec import LAB_RANGE, LabLink, LabNode, LabSpec, check_spec
+from engine.lab.state import DEFAULT_STATE_DIR, LabPaths, LabState, read_state
+from engine.lab.status import LabStatus, status
+from engine.lab.teardown import DownReport, down
+
+__all__ = [
+    "DEFAULT_STATE_DIR", "LAB_RANGE", "CommandError", "ConvergenceTimeout", "DownReport",
+    "LabBuildError", "LabError", "LabExistsError", "LabLink", "LabNode", "LabNotUpError",
+    "LabReport", "LabSpec", "LabSpecError", "LabState", "LabStatus", "PreflightError",
+    "check_spec", "down", "is_up", "node_exec", "preflight", "read_state", "status", "up",
+]
+
+
+def up(
+    spec: LabSpec, state_dir: Path | str = DEFAULT_STATE_DIR, wait: bool = True, timeout: float = 60
+) -> LabReport:
+    """Build the lab and (if `wait`) return once it has converged.
+
+    Refuses (LabSpecError, PreflightError, LabExistsError) before touching the host; a failed
+    build raises LabBuildError and a slow convergence ConvergenceTimeout, both leaving the lab
+    for `down()` to clean.
+    """
+    return _up(spec, state_dir, wait=wait, timeout=timeout)
+
+
+def node_exec(
+    state_dir: Path | str, node: str, argv: Sequence[str], *, input: str | None = None,
+    timeout: float = 60, cwd: str = "/",
+) -> subprocess.CompletedProcess[str]:
+    """Run `argv` inside the node, as root, as if on its console; never raises on exit status."""
+    paths = LabPaths(Path(state_dir))
+    read_state(paths).node(node)  # LabNotUpError for an unknown lab or node
+    return run_in_node(paths, node, argv, input=input, timeout=timeout, cwd=cwd)
+
+
+def is_up(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
+    """True when a complete lab is recorded and every daemon it started is still running."""
+    try:
+        state = read_state(LabPaths(Path(state_dir)))
+    except LabNotUpError:
+        return False
+    return state.complete and all(
+        Path("/run/netns", n.name).exists() and all(runs_in(p, n.namespaces) for p in n.pids.values())
+        for n in state.nodes
+    )
