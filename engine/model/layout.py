@@ -1,0 +1,83 @@
+"""Where each kind lives in a repository, and the validated inventory as one value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from engine.diagnostics import Pos
+from engine.load.sourcemap import SourceMap
+from engine.model.inventory import (
+    Cable,
+    Contract,
+    Device,
+    Server,
+    Service,
+    Site,
+    Sla,
+    Vendor,
+)
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A small collection kept in one file as a mapping (or list) under one top-level key."""
+
+    kind: str  # singular, used in messages: "site"
+    file: str  # relative to the repo: "inventory/sites.yaml"
+    key: str  # the top-level key: "sites"
+    model: type[BaseModel]
+    keyed: bool = True  # mapping keyed by name; False = a list (cables, keyed by `id`)
+
+
+COLLECTIONS: tuple[Collection, ...] = (
+    Collection("site", "inventory/sites.yaml", "sites", Site),
+    Collection("group", "inventory/groups.yaml", "groups", BaseModel),
+    Collection("cable", "inventory/cabling.yaml", "cables", Cable, keyed=False),
+    Collection("vendor", "inventory/vendors.yaml", "vendors", Vendor),
+    Collection("sla", "inventory/slas.yaml", "slas", Sla),
+    Collection("contract", "inventory/contracts.yaml", "contracts", Contract),
+    Collection("service", "inventory/services.yaml", "services", Service),
+)
+OBJECT_FOLDERS: dict[str, tuple[str, type[Device] | type[Server]]] = {
+    "device": ("inventory/devices", Device),
+    "server": ("inventory/servers", Server),
+}
+
+
+@dataclass
+class Inventory:
+    """Everything that validated, with a source map per object for later diagnostics."""
+
+    sites: dict[str, Site] = field(default_factory=dict)
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    devices: dict[str, Device] = field(default_factory=dict)
+    servers: dict[str, Server] = field(default_factory=dict)
+    cables: list[Cable] = field(default_factory=list)
+    vendors: dict[str, Vendor] = field(default_factory=dict)
+    slas: dict[str, Sla] = field(default_factory=dict)
+    contracts: dict[str, Contract] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    sources: dict[tuple[str, str], SourceMap] = field(default_factory=dict)
+    # names declared in files that could not be read: not reported again as dangling
+    unreadable: set[tuple[str, str]] = field(default_factory=set)
+
+    def pos(self, kind: str, name: str, path: tuple[Any, ...] = (), *, key: bool = False) -> Pos:
+        source = self.sources.get((kind, name))
+        if source is None:
+            return Pos("inventory", 1, 1)
+        return source.pos(path, key=key)
+
+    def declared(self, kind: str, name: str) -> bool:
+        table: dict[str, Any] = {
+            "site": self.sites, "group": self.groups, "device": self.devices,
+            "server": self.servers, "vendor": self.vendors, "sla": self.slas,
+            "contract": self.contracts, "service": self.services,
+        }[kind]
+        return name in table or (kind, name) in self.unreadable
+
+    def node(self, name: str) -> Device | Server | None:
+        """A device or server by name (cable ends may be either)."""
+        return self.devices.get(name) or self.servers.get(name)

@@ -1,0 +1,72 @@
+"""Reusable field types of the inventory format: names, ASNs, durations, VLAN ids."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+)
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=63)]
+"""An object name: letters, digits, dot, dash, underscore; usable as a hostname label."""
+
+ASN = Annotated[StrictInt, Field(ge=1, le=4_294_967_295)]
+VlanId = Annotated[StrictInt, Field(ge=1, le=4094)]
+Port = Annotated[StrictInt, Field(ge=1, le=65535)]
+Mtu = Annotated[StrictInt, Field(ge=68, le=65535)]
+Bool = StrictBool
+Int = StrictInt
+NonNegative = Annotated[StrictInt, Field(ge=0)]
+Percent = Annotated[float, Field(gt=0, le=100)]
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+DURATION_PATTERN = r"^(?=\d)(\d+d)?(\d+h)?(\d+m)?$"
+
+
+def parse_duration(value: Any) -> timedelta:
+    """'4h' -> 4 hours; '1d12h' -> 36 hours; '30m' -> 30 minutes."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("a duration is a string such as 30m, 4h or 1d12h")
+    match = _DURATION.match(value.strip())
+    if not value.strip() or match is None or not any(match.groups()):
+        raise ValueError(f"{value!r} is not a duration such as 30m, 4h or 1d12h")
+    days, hours, minutes = (int(g) if g else 0 for g in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def format_duration(value: timedelta) -> str:
+    minutes = int(value.total_seconds()) // 60
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{n}{u}" for n, u in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    return "".join(parts) or "0m"
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN,
+                    "description": "a duration such as 30m, 4h or 1d12h"}),
+]
+
+
+def _hostname_or_ip(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9:._-]+", value):
+        raise ValueError(f"{value!r} is neither a host name nor an IP address")
+    return value
+
+
+HostOrIP = Annotated[str, AfterValidator(_hostname_or_ip), Field(min_length=1, max_length=253)]

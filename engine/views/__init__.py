@@ -1,0 +1,1 @@
+"""Views render a stage's result for humans or machines; they never decide anything."""
