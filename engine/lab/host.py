@@ -159,8 +159,6 @@ def remove_user(user: str) -> list[str]:
 
 def write_daemon_configs(paths: LabPaths, user: str) -> None:
     paths.sshd_config.write_text(_sshd_config(paths, user))
-    # tx-interval 1: neighbours within a second or two; ifname: port id = the cable's port name
-    paths.lldpd_conf.write_text("configure lldp tx-interval 1\nconfigure lldp portidsubtype ifname\n")
 
 
 def _sshd_config(paths: LabPaths, user: str) -> str:

@@ -22,6 +22,7 @@ from engine.lab.state import LabPaths
 
 FRR_DAEMONS = ("watchfrr", "zebra", "bgpd", "staticd")
 PID_WAIT_SECONDS = 15.0
+LLDPD_CONF = "configure lldp tx-interval 1\nconfigure lldp portidsubtype ifname\n"
 
 _DAEMONS_FILE = """\
 bgpd=yes
@@ -84,6 +85,9 @@ def prepare_dirs(paths: LabPaths, spec: LabSpec, node: LabNode) -> None:
     _write(upper / "sudoers.d/underlay-lab", f"{spec.user} ALL=(ALL) NOPASSWD: ALL\n", 0o440)
     # login shells (netmiko, napalm): /etc/profile resets PATH, and lldpcli lives in /usr/sbin
     _write(upper / "profile.d/underlay-lab.sh", 'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"\n')
+    # lldpd has lldpcli (setuid _lldpd) read it: it must not sit in a root-only state dir.
+    # tx-interval 1: neighbours within seconds; ifname: the port id is the cable's port name
+    _write(upper / "lldpd.d/underlay-lab.conf", LLDPD_CONF)
     for path, content in node.files.items():
         _write(upper / path.removeprefix("/etc/"), content)
     if node.kind == "frr":
@@ -181,7 +185,7 @@ def start_daemons(paths: LabPaths, spec: LabSpec, node: LabNode) -> dict[str, in
         done = run_in_node(paths, node.name, ["/usr/lib/frr/frrinit.sh", "start"])
         _check(node.name, "starting FRR (frrinit.sh start)", done)
     ports = ",".join(spec.ports(node.name)) or "none"  # LLDP on cables only, never mgmt0
-    lldpd = ["lldpd", "-I", ports, "-m", str(node.mgmt_address.ip), "-O", str(paths.lldpd_conf)]
+    lldpd = ["lldpd", "-I", ports, "-m", str(node.mgmt_address.ip)]
     _check(node.name, "starting lldpd", run_in_node(paths, node.name, lldpd))
     sshd = ["/usr/sbin/sshd", "-f", str(paths.sshd_config), "-E", "/var/log/sshd.log"]
     _check(node.name, "starting sshd", run_in_node(paths, node.name, sshd))

@@ -72,14 +72,10 @@ class LabPaths:
     def sshd_config(self) -> Path:
         return self.root / "sshd_config"
 
-    @property
-    def lldpd_conf(self) -> Path:
-        return self.root / "lldpd.conf"
-
     def owned_entries(self) -> tuple[Path, ...]:
         """Everything `up()` creates inside the state dir (and so all `down()` may delete)."""
         return (self.state_file, self.keys, self.ns_dir, self.root / "nodes",
-                self.sshd_config, self.lldpd_conf)
+                self.sshd_config)
 
 
 @dataclass(frozen=True)
