@@ -34,8 +34,10 @@ def main() -> int:
     )
     _print_memory(args.state_dir)
     gone = lab.down(args.state_dir)
-    print(f"down: {gone.seconds:.2f}s, {len(gone.stopped) + len(gone.killed)} processes stopped, "
-          f"leftovers: {list(gone.leftovers) or 'none'}")
+    print(
+        f"down: {gone.seconds:.2f}s, {len(gone.stopped) + len(gone.killed)} processes stopped, "
+        f"leftovers: {list(gone.leftovers) or 'none'}"
+    )
     return 0 if not gone.leftovers else 1
 
 
@@ -46,8 +48,10 @@ def _print_memory(state_dir: Path) -> None:
         kib = sum(_pss_kib(pid) for pid in pids_in(node.namespaces))
         by_kind.setdefault(node.kind, []).append(kib)
     for kind, sizes in sorted(by_kind.items()):
-        print(f"PSS per {kind} node: {sum(sizes) / len(sizes) / 1024:.1f} MiB "
-              f"(min {min(sizes) / 1024:.1f}, max {max(sizes) / 1024:.1f}, {len(sizes)} nodes)")
+        print(
+            f"PSS per {kind} node: {sum(sizes) / len(sizes) / 1024:.1f} MiB "
+            f"(min {min(sizes) / 1024:.1f}, max {max(sizes) / 1024:.1f}, {len(sizes)} nodes)"
+        )
 
 
 def _pss_kib(pid: int) -> int:

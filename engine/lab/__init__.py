@@ -37,10 +37,32 @@ from engine.lab.status import LabStatus, status
 from engine.lab.teardown import DownReport, down
 
 __all__ = [
-    "DEFAULT_STATE_DIR", "LAB_RANGE", "CommandError", "ConvergenceTimeout", "DownReport",
-    "LabBuildError", "LabError", "LabExistsError", "LabLink", "LabNode", "LabNotUpError",
-    "LabReport", "LabSpec", "LabSpecError", "LabState", "LabStatus", "PreflightError",
-    "check_spec", "down", "is_up", "node_exec", "preflight", "read_state", "status", "up",
+    "DEFAULT_STATE_DIR",
+    "LAB_RANGE",
+    "CommandError",
+    "ConvergenceTimeout",
+    "DownReport",
+    "LabBuildError",
+    "LabError",
+    "LabExistsError",
+    "LabLink",
+    "LabNode",
+    "LabNotUpError",
+    "LabPaths",
+    "LabReport",
+    "LabSpec",
+    "LabSpecError",
+    "LabState",
+    "LabStatus",
+    "PreflightError",
+    "check_spec",
+    "down",
+    "is_up",
+    "node_exec",
+    "preflight",
+    "read_state",
+    "status",
+    "up",
 ]
 
 
@@ -57,8 +79,13 @@ def up(
 
 
 def node_exec(
-    state_dir: Path | str, node: str, argv: Sequence[str], *, input: str | None = None,
-    timeout: float = 60, cwd: str = "/",
+    state_dir: Path | str,
+    node: str,
+    argv: Sequence[str],
+    *,
+    input: str | None = None,
+    timeout: float = 60,
+    cwd: str = "/",
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` inside the node, as root, as if on its console; never raises on exit status."""
     paths = LabPaths(Path(state_dir))
@@ -73,6 +100,7 @@ def is_up(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
     except LabNotUpError:
         return False
     return state.complete and all(
-        Path("/run/netns", n.name).exists() and all(runs_in(p, n.namespaces) for p in n.pids.values())
+        Path("/run/netns", n.name).exists()
+        and all(runs_in(p, n.namespaces) for p in n.pids.values())
         for n in state.nodes
     )

@@ -62,9 +62,14 @@ def up(spec: LabSpec, state_dir: Path | str, wait: bool = True, timeout: float =
         wait_converged(paths, expectations(spec, mgmt), timeout)
     t3 = time.monotonic()
     return LabReport(
-        state_dir=str(paths.root), nodes=tuple(n.name for n in spec.nodes), links=len(spec.links),
-        converged=wait, build_seconds=round(t1 - t0, 3), start_seconds=round(t2 - t1, 3),
-        converge_seconds=round(t3 - t2, 3), total_seconds=round(t3 - t0, 3),
+        state_dir=str(paths.root),
+        nodes=tuple(n.name for n in spec.nodes),
+        links=len(spec.links),
+        converged=wait,
+        build_seconds=round(t1 - t0, 3),
+        start_seconds=round(t2 - t1, 3),
+        converge_seconds=round(t3 - t2, 3),
+        total_seconds=round(t3 - t0, 3),
     )
 
 
@@ -74,7 +79,9 @@ def up(spec: LabSpec, state_dir: Path | str, wait: bool = True, timeout: float =
 def _refuse(spec: LabSpec, paths: LabPaths) -> None:
     problems = check_spec(spec)
     if any(c in str(paths.root) for c in ",: \t\n"):
-        problems.append(f"state_dir {paths.root}: no commas, colons or spaces (overlay mount options)")
+        problems.append(
+            f"state_dir {paths.root}: no commas, colons or spaces (overlay mount options)"
+        )
     if problems:
         raise LabSpecError(problems)
     if host_problems := host.preflight():
@@ -126,13 +133,23 @@ def _vtysh_check(tmp: Path, lab_node: LabNode) -> list[str]:
 
 def _initial_state(spec: LabSpec, paths: LabPaths) -> LabState:
     return LabState(
-        state_dir=str(paths.root), user=spec.user, user_added=False, bridge=host.BRIDGE,
-        bridge_address=str(spec.bridge_address), guard_route=str(LAB_RANGE),
-        private_key=str(paths.private_key), public_key=str(paths.public_key),
+        state_dir=str(paths.root),
+        user=spec.user,
+        user_added=False,
+        bridge=host.BRIDGE,
+        bridge_address=str(spec.bridge_address),
+        guard_route=str(LAB_RANGE),
+        private_key=str(paths.private_key),
+        public_key=str(paths.public_key),
         host_key=str(paths.host_key),
         nodes=tuple(
-            NodeRecord(name=n.name, kind=n.kind, mgmt_address=str(n.mgmt_address),
-                       host_veth=node.host_veth(i), ports=spec.ports(n.name))
+            NodeRecord(
+                name=n.name,
+                kind=n.kind,
+                mgmt_address=str(n.mgmt_address),
+                host_veth=node.host_veth(i),
+                ports=spec.ports(n.name),
+            )
             for i, n in enumerate(spec.nodes)
         ),
         links=spec.links,
@@ -146,7 +163,9 @@ def _build(spec: LabSpec, paths: LabPaths, state: LabState) -> LabState:
     _private_ns_dir(paths)
     host.make_keys(paths)
     host.write_daemon_configs(paths, spec.user)
-    host.ip_batch(host.bridge_and_guard_lines(str(spec.bridge_address), (n.name for n in spec.nodes)))
+    host.ip_batch(
+        host.bridge_and_guard_lines(str(spec.bridge_address), (n.name for n in spec.nodes))
+    )
     ids = _each(lambda n: _make_node(paths, spec, n), spec.nodes)
     for lab_node, ns in zip(spec.nodes, ids, strict=True):
         state = state.with_node(replace(state.node(lab_node.name), namespaces=ns))
@@ -156,7 +175,7 @@ def _build(spec: LabSpec, paths: LabPaths, state: LabState) -> LabState:
 
 
 def _private_ns_dir(paths: LabPaths) -> None:
-    """Persistent UTS/mount namespace files must sit on a private mount (unshare refuses otherwise)."""
+    """Persistent UTS/mount namespace files need a private mount (unshare refuses otherwise)."""
     paths.ns_dir.mkdir(parents=True, exist_ok=True)
     host.run(["mount", "--bind", str(paths.ns_dir), str(paths.ns_dir)])
     host.run(["mount", "--make-private", str(paths.ns_dir)])
@@ -184,13 +203,15 @@ def _start_node(paths: LabPaths, spec: LabSpec, lab_node: LabNode) -> dict[str, 
 
 
 def _each(work: Callable[[LabNode], T], nodes: Sequence[LabNode]) -> list[T]:
-    """Run `work` for every node in parallel; every node's failure is reported, not just the first."""
+    """Run `work` for every node in parallel; report every node's failure, not just the first."""
     if not nodes:
         return []
     with ThreadPoolExecutor(max_workers=min(BUILD_WORKERS, len(nodes))) as pool:
         futures = [pool.submit(work, n) for n in nodes]
     failures = [
-        f"node {n.name}: {f.exception()}" for n, f in zip(nodes, futures, strict=True) if f.exception()
+        f"node {n.name}: {f.exception()}"
+        for n, f in zip(nodes, futures, strict=True)
+        if f.exception()
     ]
     if failures:
         raise LabBuildError("\n".join(failures))

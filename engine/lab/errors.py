@@ -1,13 +1,11 @@
-"""Faults of the lab itself or of the host it runs on.
-
-`LabError` derives from `Exception` only until `engine.errors.EngineError` exists; it is meant
-to be rebased onto it. Every message ends with what to do next.
-"""
+"""Faults of the lab itself or of the host it runs on. Every message says what to do next."""
 
 from __future__ import annotations
 
+from engine.errors import EngineError
 
-class LabError(Exception):
+
+class LabError(EngineError):
     """Base class of every lab fault."""
 
 

@@ -55,7 +55,9 @@ def _missing_packages() -> list[str]:
     if shutil.which("dpkg-query") is None:
         return [f"dpkg-query not found: the lab needs Debian 12 with {' '.join(PACKAGES)}"]
     done = run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\n", *PACKAGES], check=False)
-    installed = {line.split()[0] for line in done.stdout.splitlines() if line.endswith(" installed")}
+    installed = {
+        line.split()[0] for line in done.stdout.splitlines() if line.endswith(" installed")
+    }
     missing = [p for p in PACKAGES if p not in installed]
     if not missing:
         return []
@@ -75,7 +77,7 @@ def _forwarding() -> list[str]:
 
 
 def _root_ns_daemons() -> list[str]:
-    root_net = os.stat("/proc/self/ns/net")
+    root_net = Path("/proc/self/ns/net").stat()
     problems = []
     for pid, comm in _processes():
         if comm in _ROOT_NS_FORBIDDEN and _same_ns(pid, "net", root_net):
@@ -90,7 +92,9 @@ def _systemd_units() -> list[str]:
     if not Path("/run/systemd/system").is_dir():
         return []  # no systemd running: nothing starts these at boot
     done = run(["systemctl", "is-enabled", "frr", "lldpd"], check=False)
-    enabled = [u for u, s in zip(("frr", "lldpd"), done.stdout.split(), strict=False) if s == "enabled"]
+    enabled = [
+        u for u, s in zip(("frr", "lldpd"), done.stdout.split(), strict=False) if s == "enabled"
+    ]
     if not enabled:
         return []
     return [
@@ -112,7 +116,7 @@ def _processes() -> list[tuple[int, str]]:
 
 def _same_ns(pid: int, kind: str, ns: os.stat_result) -> bool:
     try:
-        st = os.stat(f"/proc/{pid}/ns/{kind}")
+        st = Path(f"/proc/{pid}/ns/{kind}").stat()
     except OSError:
         return False
     return (st.st_dev, st.st_ino) == (ns.st_dev, ns.st_ino)
@@ -124,7 +128,10 @@ def _same_ns(pid: int, kind: str, ns: os.stat_result) -> bool:
 def make_keys(paths: LabPaths) -> None:
     """The client key the engine logs in with, and one host key shared by every node's sshd."""
     paths.keys.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for key, comment in ((paths.private_key, "underlay-lab"), (paths.host_key, "underlay-lab-host")):
+    for key, comment in (
+        (paths.private_key, "underlay-lab"),
+        (paths.host_key, "underlay-lab-host"),
+    ):
         if not key.exists():
             run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(key)])
 

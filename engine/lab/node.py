@@ -8,7 +8,6 @@ and `sudo` behave as on a standalone box, and managing one node never touches th
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
@@ -54,18 +53,32 @@ chpasswd -c SHA512
 def node_argv(paths: LabPaths, node: str, argv: Sequence[str], cwd: str = "/") -> list[str]:
     # --wd: nsenter --mount would otherwise chdir to / silently (recipe pitfall 9)
     return [
-        "nsenter", f"--net=/run/netns/{node}", f"--uts={paths.uts_ns(node)}",
-        f"--mount={paths.mnt_ns(node)}", f"--wd={cwd}", "--", *argv,
+        "nsenter",
+        f"--net=/run/netns/{node}",
+        f"--uts={paths.uts_ns(node)}",
+        f"--mount={paths.mnt_ns(node)}",
+        f"--wd={cwd}",
+        "--",
+        *argv,
     ]
 
 
 def run_in_node(
-    paths: LabPaths, node: str, argv: Sequence[str], *, input: str | None = None,
-    timeout: float = 60, cwd: str = "/",
+    paths: LabPaths,
+    node: str,
+    argv: Sequence[str],
+    *,
+    input: str | None = None,
+    timeout: float = 60,
+    cwd: str = "/",
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        node_argv(paths, node, argv, cwd), input=input, capture_output=True, text=True,
-        timeout=timeout, check=False,
+        node_argv(paths, node, argv, cwd),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -77,7 +90,7 @@ def prepare_dirs(paths: LabPaths, spec: LabSpec, node: LabNode) -> None:
     base = paths.node_dir(node.name)
     for sub in ("etc-upper", "etc-work", "run/sshd", "log"):
         (base / sub).mkdir(parents=True, exist_ok=True)
-    os.chmod(base / "run", 0o755)
+    (base / "run").chmod(0o755)
     upper = base / "etc-upper"
     _write(upper / "hostname", node.name + "\n")
     _write(upper / "hosts", _hosts(node.name))  # sudo must resolve its own hostname
@@ -116,7 +129,7 @@ def _hosts(name: str) -> str:
 def _write(path: Path, content: str, mode: int = 0o644) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content)
-    os.chmod(path, mode)
+    path.chmod(mode)
 
 
 # ---------- namespaces and links ----------------------------------------------------------
@@ -129,13 +142,32 @@ def enter(paths: LabPaths, spec: LabSpec, node: LabNode) -> None:
         ns.touch()
     etc_frr = str(base / "etc-frr") if node.kind == "frr" else ""
     argv = [
-        "nsenter", f"--net=/run/netns/{node.name}", "--",
-        "unshare", f"--uts={paths.uts_ns(node.name)}", f"--mount={paths.mnt_ns(node.name)}",
-        "--propagation", "private", "--",
-        "sh", "-ec", _ENTER_SCRIPT, "sh", node.name, str(base / "etc-upper"),
-        str(base / "etc-work"), etc_frr, str(base / "run"), str(base / "log"), spec.user,
+        "nsenter",
+        f"--net=/run/netns/{node.name}",
+        "--",
+        "unshare",
+        f"--uts={paths.uts_ns(node.name)}",
+        f"--mount={paths.mnt_ns(node.name)}",
+        "--propagation",
+        "private",
+        "--",
+        "sh",
+        "-ec",
+        _ENTER_SCRIPT,
+        "sh",
+        node.name,
+        str(base / "etc-upper"),
+        str(base / "etc-work"),
+        etc_frr,
+        str(base / "run"),
+        str(base / "log"),
+        spec.user,
     ]
-    _check(node.name, "entering namespaces", run(argv, input=f"{spec.user}:{spec.password}\n", check=False))
+    _check(
+        node.name,
+        "entering namespaces",
+        run(argv, input=f"{spec.user}:{spec.password}\n", check=False),
+    )
 
 
 def host_veth(index: int) -> str:
@@ -171,7 +203,7 @@ def node_link_lines(spec: LabSpec, node: LabNode) -> list[str]:
 def namespace_ids(paths: LabPaths, node: str) -> tuple[tuple[int, int], ...]:
     ids = []
     for ns in (Path("/run/netns", node), paths.mnt_ns(node)):
-        st = os.stat(ns)
+        st = ns.stat()
         ids.append((st.st_dev, st.st_ino))
     return tuple(ids)
 

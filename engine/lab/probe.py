@@ -78,8 +78,11 @@ def bgp_sessions(summary: Mapping[str, Any]) -> tuple[BgpSession, ...]:
     """From `show bgp summary json`: {"ipv4Unicast": {"peers": {"198.18.1.1": {...}}}}."""
     return tuple(
         BgpSession(
-            afi=afi, peer=peer, remote_as=int(info.get("remoteAs", 0)),
-            state=str(info.get("state", "unknown")), prefixes_received=int(info.get("pfxRcd", 0)),
+            afi=afi,
+            peer=peer,
+            remote_as=int(info.get("remoteAs", 0)),
+            state=str(info.get("state", "unknown")),
+            prefixes_received=int(info.get("pfxRcd", 0)),
         )
         for afi, table in summary.items()
         if isinstance(table, dict)
@@ -133,11 +136,16 @@ def expectations(spec: LabSpec, mgmt: Mapping[str, str]) -> tuple[Expectation, .
             frr=node.kind == "frr",
             peers=_declared_peers(node.frr_config),
             prefixes=frozenset(
-                p for other in component.get(node.name, ()) if other != node.name
+                p
+                for other in component.get(node.name, ())
+                if other != node.name
                 for p in announced[other]
             ),
-            lldp={port: (peer, peer_port) for end, port, peer, peer_port in spec.cable_ends()
-                  if end == node.name},
+            lldp={
+                port: (peer, peer_port)
+                for end, port, peer, peer_port in spec.cable_ends()
+                if end == node.name
+            },
         )
         for node in spec.nodes
     )
@@ -162,7 +170,11 @@ def _frr_components(spec: LabSpec) -> dict[str, frozenset[str]]:
     frr = {n.name for n in spec.nodes if n.kind == "frr"}
     group = {name: {name} for name in frr}
     for link in spec.links:
-        if link.a_node in frr and link.b_node in frr and group[link.a_node] is not group[link.b_node]:
+        if (
+            link.a_node in frr
+            and link.b_node in frr
+            and group[link.a_node] is not group[link.b_node]
+        ):
             merged = group[link.a_node] | group[link.b_node]
             for name in merged:
                 group[name] = merged
@@ -175,7 +187,9 @@ def _frr_components(spec: LabSpec) -> dict[str, frozenset[str]]:
 def pending(paths: LabPaths, want: Expectation) -> list[str]:
     """What this node still lacks, one phrase each; [] when converged."""
     where = f"{want.node}:"
-    missing = [] if accepts_tcp(want.mgmt_ip) else [f"{where} sshd not accepting on {want.mgmt_ip}:22"]
+    missing = (
+        [] if accepts_tcp(want.mgmt_ip) else [f"{where} sshd not accepting on {want.mgmt_ip}:22"]
+    )
     if want.frr:
         missing += _pending_frr(paths, want)
     seen = {n.port: (n.neighbour, n.neighbour_port) for n in lldp_neighbours(paths, want.node)}

@@ -20,7 +20,7 @@ def ns_ids(pid: int) -> set[NsId]:
     ids = set()
     for kind in ("net", "mnt"):
         try:
-            st = os.stat(f"/proc/{pid}/ns/{kind}")
+            st = Path(f"/proc/{pid}/ns/{kind}").stat()
         except OSError:
             continue  # exited, or a kernel thread
         ids.add((st.st_dev, st.st_ino))
@@ -32,8 +32,7 @@ def pids_in(namespaces: Collection[NsId]) -> list[int]:
     wanted = set(namespaces)
     me = os.getpid()
     return sorted(
-        pid for pid in _all_pids()
-        if pid != me and ns_ids(pid) & wanted and not is_gone(pid)
+        pid for pid in _all_pids() if pid != me and ns_ids(pid) & wanted and not is_gone(pid)
     )
 
 

@@ -119,7 +119,9 @@ def _check_mgmt(node: LabNode, bridge: IPv4Interface) -> list[str]:
     if not _in_lab_range(node.mgmt_address):
         return [f"{where}: must lie inside {LAB_RANGE}"]
     if node.mgmt_address.network != bridge.network:
-        return [f"{where}: must be in the bridge's subnet {bridge.network} (nodes never route mgmt)"]
+        return [
+            f"{where}: must be in the bridge's subnet {bridge.network} (nodes never route mgmt)"
+        ]
     if node.mgmt_address.ip == bridge.ip:
         return [f"{where}: is the bridge's own address; pick another host address"]
     return []
@@ -136,7 +138,9 @@ def _check_frr_config(node: LabNode) -> list[str]:
         )
     for number, line in enumerate(node.frr_config.splitlines(), start=1):
         if _FRR_DEFAULT_ROUTE.search(line):
-            problems.append(f"{where} line {number}: {line.strip()!r}: lab nodes never get a default route")
+            problems.append(
+                f"{where} line {number}: {line.strip()!r}: lab nodes never get a default route"
+            )
         elif _FRR_ADDRESS_LINE.match(line):
             problems += [
                 f"{where} line {number}: {literal} is outside {LAB_RANGE}"
@@ -152,7 +156,9 @@ def _check_interfaces(node: LabNode, spec: LabSpec) -> list[str]:
     for ifname, address in node.interfaces:
         where = f"node {node.name}: interface {ifname} {address}"
         if ifname not in ports:
-            problems.append(f"{where}: not a cable port of the node (ports: {', '.join(sorted(ports))})")
+            problems.append(
+                f"{where}: not a cable port of the node (ports: {', '.join(sorted(ports))})"
+            )
         try:
             parsed = ip_interface(address)
         except ValueError:
@@ -169,7 +175,9 @@ def _check_files(node: LabNode) -> list[str]:
         where = f"node {node.name}: file {path}"
         parts = path.split("/")
         if not path.startswith("/etc/") or any(p in ("", ".", "..") for p in parts[1:]):
-            problems.append(f"{where}: must be a normalised path under /etc/ (only /etc is node-private)")
+            problems.append(
+                f"{where}: must be a normalised path under /etc/ (only /etc is node-private)"
+            )
         elif path.startswith("/etc/frr/"):
             problems.append(f"{where}: FRR's files come from frr_config; remove it")
     return problems

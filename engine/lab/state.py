@@ -18,7 +18,6 @@ so `down()` knows what to undo even when `up()` stopped half-way. Example:
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -74,8 +73,7 @@ class LabPaths:
 
     def owned_entries(self) -> tuple[Path, ...]:
         """Everything `up()` creates inside the state dir (and so all `down()` may delete)."""
-        return (self.state_file, self.keys, self.ns_dir, self.root / "nodes",
-                self.sshd_config)
+        return (self.state_file, self.keys, self.ns_dir, self.root / "nodes", self.sshd_config)
 
 
 @dataclass(frozen=True)
@@ -115,12 +113,13 @@ class LabState:
         for node in self.nodes:
             if node.name == name:
                 return node
-        raise LabNotUpError(
-            f"{self.state_dir}: no node {name!r} in this lab (nodes: {', '.join(n.name for n in self.nodes)})"
-        )
+        names = ", ".join(n.name for n in self.nodes)
+        raise LabNotUpError(f"{self.state_dir}: no node {name!r} in this lab (nodes: {names})")
 
     def with_node(self, record: NodeRecord) -> LabState:
-        return replace(self, nodes=tuple(record if n.name == record.name else n for n in self.nodes))
+        return replace(
+            self, nodes=tuple(record if n.name == record.name else n for n in self.nodes)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,7 +130,7 @@ def write_state(paths: LabPaths, state: LabState) -> None:
     paths.root.mkdir(parents=True, exist_ok=True)
     tmp = paths.state_file.with_suffix(".tmp")
     tmp.write_text(json.dumps(state.to_dict(), indent=1) + "\n")
-    os.replace(tmp, paths.state_file)
+    tmp.replace(paths.state_file)
 
 
 def read_state(paths: LabPaths) -> LabState:
@@ -148,8 +147,11 @@ def read_state(paths: LabPaths) -> LabState:
 def _state_from_dict(data: dict[str, Any]) -> LabState:
     nodes = tuple(
         NodeRecord(
-            name=n["name"], kind=n["kind"], mgmt_address=n["mgmt_address"],
-            host_veth=n["host_veth"], ports=tuple(n["ports"]),
+            name=n["name"],
+            kind=n["kind"],
+            mgmt_address=n["mgmt_address"],
+            host_veth=n["host_veth"],
+            ports=tuple(n["ports"]),
             pids=dict(n["pids"]),
             namespaces=tuple((int(dev), int(ino)) for dev, ino in n["namespaces"]),
         )

@@ -9,7 +9,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.lab.host import BRIDGE, guard_route_present, link_exists, remove_guard_route, remove_user, run
+from engine.lab.host import (
+    BRIDGE,
+    guard_route_present,
+    link_exists,
+    remove_guard_route,
+    remove_user,
+    run,
+)
 from engine.lab.procs import NsId, pids_in, stop
 from engine.lab.state import LabPaths, LabState, read_state
 
@@ -46,7 +53,10 @@ def down(state_dir: Path | str) -> DownReport:
     user_removed = bool(state and state.user_added and not remove_user(state.user))
     leftovers = _remove_state_dir(paths)
     return DownReport(
-        state_dir=str(paths.root), nodes=nodes, stopped=tuple(stopped), killed=tuple(killed),
+        state_dir=str(paths.root),
+        nodes=nodes,
+        stopped=tuple(stopped),
+        killed=tuple(killed),
         user_removed=user_removed,
         leftovers=tuple(leftovers + leftovers_of(paths, state, nodes)),
         seconds=round(time.monotonic() - start, 3),

@@ -78,17 +78,25 @@ SRV1_ISSUE = "underlay lab server srv1\n"
 
 def chain_spec() -> lab.LabSpec:
     """r1 - r2 - r3 in eBGP over /31s from 198.18.1.0/24; srv1 cabled to r1:eth2."""
-    r1 = _frr(1, _iface("eth1", "r2:eth1", "198.18.1.0/31") + _iface("eth2", "srv1:eth1", "198.18.2.0/31"),
-              _peer("198.18.1.1", 65002, "r2"))
-    r2 = _frr(2, _iface("eth1", "r1:eth1", "198.18.1.1/31") + _iface("eth2", "r3:eth1", "198.18.1.2/31"),
-              _peer("198.18.1.0", 65001, "r1") + _peer("198.18.1.3", 65003, "r3"))
+    r1 = _frr(
+        1,
+        _iface("eth1", "r2:eth1", "198.18.1.0/31") + _iface("eth2", "srv1:eth1", "198.18.2.0/31"),
+        _peer("198.18.1.1", 65002, "r2"),
+    )
+    r2 = _frr(
+        2,
+        _iface("eth1", "r1:eth1", "198.18.1.1/31") + _iface("eth2", "r3:eth1", "198.18.1.2/31"),
+        _peer("198.18.1.0", 65001, "r1") + _peer("198.18.1.3", 65003, "r3"),
+    )
     r3 = _frr(3, _iface("eth1", "r2:eth2", "198.18.1.3/31"), _peer("198.18.1.2", 65002, "r2"))
     nodes = (
         lab.LabNode("r1", "frr", IPv4Interface("198.18.0.11/24"), frr_config=r1),
         lab.LabNode("r2", "frr", IPv4Interface("198.18.0.12/24"), frr_config=r2),
         lab.LabNode("r3", "frr", IPv4Interface("198.18.0.13/24"), frr_config=r3),
         lab.LabNode(
-            "srv1", "linux", IPv4Interface("198.18.0.21/24"),
+            "srv1",
+            "linux",
+            IPv4Interface("198.18.0.21/24"),
             interfaces=(("eth1", "198.18.2.1/31"),),
             files={"/etc/resolv.conf": SRV1_RESOLV, "/etc/issue.net": SRV1_ISSUE},
         ),
@@ -121,8 +129,13 @@ class Ssh:
         self.client = paramiko.SSHClient()
         self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
         self.client.connect(
-            address, username=LAB_USER, key_filename=str(key) if key else None, password=password,
-            look_for_keys=False, allow_agent=False, timeout=10,
+            address,
+            username=LAB_USER,
+            key_filename=str(key) if key else None,
+            password=password,
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=10,
         )
 
     def run(self, command: str) -> tuple[int, str, str]:
@@ -147,12 +160,17 @@ def ssh(chain_lab: Path) -> Iterator[dict[str, Ssh]]:
 def leftovers(state_dir: Path, state: lab.LabState) -> list[str]:
     """Everything of the lab still on the host, checked independently of `down()`'s own report."""
     found = [f"netns {n.name}" for n in state.nodes if Path("/run/netns", n.name).exists()]
-    found += [f"link {d.name}" for d in Path("/sys/class/net").iterdir() if d.name.startswith("ulab0")]
+    found += [
+        f"link {d.name}" for d in Path("/sys/class/net").iterdir() if d.name.startswith("ulab0")
+    ]
     if "198.18.0.0/15" in _run(["ip", "route", "show", "type", "unreachable"]):
         found.append("guard route")
     found += [f"pid {p}" for p in pids_in({ns for n in state.nodes for ns in n.namespaces})]
-    found += [f"mount {line.split()[4]}" for line in Path("/proc/self/mountinfo").read_text().splitlines()
-              if line.split()[4].startswith(str(state_dir))]
+    found += [
+        f"mount {line.split()[4]}"
+        for line in Path("/proc/self/mountinfo").read_text().splitlines()
+        if line.split()[4].startswith(str(state_dir))
+    ]
     if state_dir.exists():
         found.append(f"state dir {state_dir}")
     if Path("/etc/sudoers.d/underlay-lab").exists():

@@ -18,7 +18,10 @@ LINUX_DAEMONS = {"lldpd", "sshd"}
 
 def test_hostnames_over_ssh(ssh: dict[str, Ssh]) -> None:
     assert {name: s.run("hostname")[1].strip() for name, s in ssh.items()} == {
-        "r1": "r1", "r2": "r2", "r3": "r3", "srv1": "srv1"
+        "r1": "r1",
+        "r2": "r2",
+        "r3": "r3",
+        "srv1": "srv1",
     }
 
 
@@ -32,7 +35,7 @@ def test_lab_user_runs_vtysh_lldpcli_and_sudo_frr_reload(ssh: dict[str, Ssh]) ->
     r1 = ssh["r1"]
     assert "hostname r1\n" in r1.run("vtysh -c 'show running-config'")[1]
     assert r1.run("lldpcli -f json0 show neighbors")[0] == 0
-    status, out, err = r1.run("sudo -n /usr/lib/frr/frr-reload.py --test /etc/frr/frr.conf")
+    status, _, err = r1.run("sudo -n /usr/lib/frr/frr-reload.py --test /etc/frr/frr.conf")
     assert status == 0, err
 
 
@@ -52,7 +55,8 @@ def test_bgp_established_and_loopbacks_routed(chain_lab: Path) -> None:
 def test_lldp_matches_cabling(chain_lab: Path) -> None:
     seen = {
         (n.name, nb.port, nb.neighbour, nb.neighbour_port)
-        for n in lab.status(chain_lab).nodes for nb in n.lldp
+        for n in lab.status(chain_lab).nodes
+        for nb in n.lldp
     }
     assert seen == set(chain_spec().cable_ends())
 
@@ -71,8 +75,10 @@ def test_linux_node_files_are_private(chain_lab: Path, ssh: dict[str, Ssh]) -> N
     chrony_on_host = Path("/etc/chrony/chrony.conf").exists()
     srv1 = ssh["srv1"]
     assert srv1.run("cat /etc/resolv.conf /etc/issue.net")[1] == SRV1_RESOLV + SRV1_ISSUE
-    script = ("echo nameserver 198.18.0.54 | sudo -n tee /etc/resolv.conf && sudo -n mkdir -p /etc/chrony"
-              " && echo 'server 198.18.0.1 iburst' | sudo -n tee /etc/chrony/chrony.conf")
+    script = (
+        "echo nameserver 198.18.0.54 | sudo -n tee /etc/resolv.conf && sudo -n mkdir -p /etc/chrony"
+        " && echo 'server 198.18.0.1 iburst' | sudo -n tee /etc/chrony/chrony.conf"
+    )
     assert srv1.run(script)[0] == 0
     assert srv1.run("cat /etc/resolv.conf")[1] == "nameserver 198.18.0.54\n"
     assert Path("/etc/resolv.conf").read_bytes() == host_resolv
@@ -87,17 +93,29 @@ def test_host_keeps_no_sudo_rule_or_groups_for_lab_user(chain_lab: Path) -> None
 
 def test_status_and_state_json(chain_lab: Path) -> None:
     status = json.loads(json.dumps(lab.status(chain_lab).to_dict()))
-    daemons = {n["name"]: {d["name"] for d in n["daemons"] if d["running"]} for n in status["nodes"]}
-    assert daemons == {"r1": FRR_DAEMONS, "r2": FRR_DAEMONS, "r3": FRR_DAEMONS, "srv1": LINUX_DAEMONS}
+    daemons = {
+        n["name"]: {d["name"] for d in n["daemons"] if d["running"]} for n in status["nodes"]
+    }
+    assert daemons == {
+        "r1": FRR_DAEMONS,
+        "r2": FRR_DAEMONS,
+        "r3": FRR_DAEMONS,
+        "srv1": LINUX_DAEMONS,
+    }
     recorded = json.loads((chain_lab / "state.json").read_text())
     assert recorded["user"] == "labuser"
     assert recorded["private_key"] == str(chain_lab / "keys/id_ed25519")
     assert Path(recorded["private_key"]).is_file()
     assert {n["name"]: n["mgmt_address"] for n in recorded["nodes"]} == {
-        "r1": "198.18.0.11/24", "r2": "198.18.0.12/24", "r3": "198.18.0.13/24", "srv1": "198.18.0.21/24"
+        "r1": "198.18.0.11/24",
+        "r2": "198.18.0.12/24",
+        "r3": "198.18.0.13/24",
+        "srv1": "198.18.0.21/24",
     }
     assert [tuple(link.values()) for link in recorded["links"]] == [
-        ("r1", "eth1", "r2", "eth1"), ("r2", "eth2", "r3", "eth1"), ("r1", "eth2", "srv1", "eth1")
+        ("r1", "eth1", "r2", "eth1"),
+        ("r2", "eth2", "r3", "eth1"),
+        ("r1", "eth2", "srv1", "eth1"),
     ]
     assert {n["name"]: set(n["pids"]) for n in recorded["nodes"]} == daemons
 

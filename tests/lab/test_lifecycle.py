@@ -19,7 +19,9 @@ pytestmark = pytest.mark.lab
 def test_invalid_frr_config_is_refused_before_touching_the_host(tmp_path: Path) -> None:
     spec = chain_spec()
     r2 = spec.node("r2")
-    broken = replace(r2, frr_config=r2.frr_config.replace(" no bgp ebgp", " bgp bogus-knob\n no bgp ebgp"))
+    broken = replace(
+        r2, frr_config=r2.frr_config.replace(" no bgp ebgp", " bgp bogus-knob\n no bgp ebgp")
+    )
     spec = replace(spec, nodes=tuple(broken if n.name == "r2" else n for n in spec.nodes))
     with pytest.raises(lab.LabSpecError, match=r"node r2: frr_config line \d+: % Unknown command"):
         lab.up(spec, tmp_path / "state")

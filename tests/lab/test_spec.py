@@ -32,14 +32,20 @@ def test_mgmt_address_outside_lab_range_is_refused() -> None:
 
 def test_frr_address_outside_lab_range_is_refused() -> None:
     r1 = chain_spec().node("r1")
-    spec = _with_node(chain_spec(), "r1", frr_config=r1.frr_config.replace("198.18.1.0/31", "10.1.1.0/31"))
+    spec = _with_node(
+        chain_spec(), "r1", frr_config=r1.frr_config.replace("198.18.1.0/31", "10.1.1.0/31")
+    )
     assert "node r1: frr_config line 8: 10.1.1.0/31 is outside 198.18.0.0/15" in _problems(spec)
 
 
-@pytest.mark.parametrize("line", ["ip route 0.0.0.0/0 198.18.1.1", " neighbor 198.18.1.1 default-originate"])
+@pytest.mark.parametrize(
+    "line", ["ip route 0.0.0.0/0 198.18.1.1", " neighbor 198.18.1.1 default-originate"]
+)
 def test_default_route_is_refused(line: str) -> None:
     r1 = chain_spec().node("r1")
-    spec = _with_node(chain_spec(), "r1", frr_config=r1.frr_config.replace("!\nend", f"{line}\n!\nend"))
+    spec = _with_node(
+        chain_spec(), "r1", frr_config=r1.frr_config.replace("!\nend", f"{line}\n!\nend")
+    )
     assert "lab nodes never get a default route" in _problems(spec)
 
 
@@ -59,6 +65,8 @@ def test_linux_file_outside_etc_is_refused() -> None:
 
 def test_up_refuses_before_touching_anything(tmp_path: Path) -> None:
     spec = _with_node(chain_spec(), "srv1", interfaces=(("eth1", "192.168.1.1/24"),))
-    with pytest.raises(lab.LabSpecError, match="srv1: interface eth1 192.168.1.1/24: must be IPv4 inside"):
+    with pytest.raises(
+        lab.LabSpecError, match=r"srv1: interface eth1 192\.168\.1\.1/24: must be IPv4 inside"
+    ):
         lab.up(spec, tmp_path / "state")
     assert not (tmp_path / "state").exists()
