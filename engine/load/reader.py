@@ -161,7 +161,22 @@ def _compose_fast(parser: Any) -> Any:  # noqa: PLR0912 - one tight event loop, 
             raise _Slow
 
 
+_RESOLVED: dict[str, Any] = {}
+_RESOLVED_MAX = 200_000
+
+
 def _plain(value: str) -> Any:
+    """Resolve a plain scalar; the same words recur in every file, so results are memoised."""
+    found = _RESOLVED.get(value, _RESOLVED)
+    if found is not _RESOLVED:
+        return found
+    resolved = _resolve(value)
+    if len(_RESOLVED) < _RESOLVED_MAX:
+        _RESOLVED[value] = resolved
+    return resolved
+
+
+def _resolve(value: str) -> Any:
     special = _SPECIAL.get(value, _SPECIAL)
     if special is not _SPECIAL:
         return special

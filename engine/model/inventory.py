@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Interface
+from ipaddress import IPv4Interface, IPv4Network, IPv6Interface
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -18,6 +18,7 @@ from engine.model.types import (
     ASN,
     Bool,
     Duration,
+    IPv4,
     HostOrIP,
     Int,
     Mtu,
@@ -132,7 +133,7 @@ class SiteTier(StrEnum):
 
 # ---------------------------------------------------------------- shared parts
 class Management(Model):
-    address: IPv4Address
+    address: IPv4
     port: Port = 22
     credentials: Name = Field(description="name of a credential set; secrets never live here")
 
@@ -164,21 +165,21 @@ class Vlan(Model):
 
 
 class BgpNeighbor(Model):
-    address: IPv4Address
+    address: IPv4
     remote_as: ASN
     description: str | None = None
 
 
 class Bgp(Model):
     asn: ASN
-    router_id: IPv4Address
+    router_id: IPv4
     neighbors: list[BgpNeighbor] = []
     networks: list[IPv4Network] = []
 
 
 class StaticRoute(Model):
     prefix: IPv4Network
-    next_hop: IPv4Address
+    next_hop: IPv4
     description: str | None = None
 
 
@@ -187,7 +188,7 @@ class Servers(Model):
 
 
 class Dns(Model):
-    servers: list[IPv4Address] = Field(min_length=1)
+    servers: list[IPv4] = Field(min_length=1)
     domain: str | None = None
 
 

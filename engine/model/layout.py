@@ -63,6 +63,7 @@ class Inventory:
     sources: dict[tuple[str, str], SourceMap] = field(default_factory=dict)
     # names declared in files that could not be read: not reported again as dangling
     unreadable: set[tuple[str, str]] = field(default_factory=set)
+    unreadable_kinds: set[str] = field(default_factory=set)
 
     def pos(self, kind: str, name: str, path: tuple[Any, ...] = (), *, key: bool = False) -> Pos:
         source = self.sources.get((kind, name))
@@ -76,7 +77,7 @@ class Inventory:
             "server": self.servers, "vendor": self.vendors, "sla": self.slas,
             "contract": self.contracts, "service": self.services,
         }[kind]
-        return name in table or (kind, name) in self.unreadable
+        return name in table or (kind, name) in self.unreadable or kind in self.unreadable_kinds
 
     def node(self, name: str) -> Device | Server | None:
         """A device or server by name (cable ends may be either)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import lru_cache
+from ipaddress import IPv4Address
 from typing import Annotated, Any
 
 from pydantic import (
@@ -70,3 +72,19 @@ def _hostname_or_ip(value: str) -> str:
 
 
 HostOrIP = Annotated[str, AfterValidator(_hostname_or_ip), Field(min_length=1, max_length=253)]
+
+
+@lru_cache(maxsize=65536)
+def _ipv4(value: str) -> IPv4Address | str:
+    try:
+        return IPv4Address(value)
+    except ValueError:
+        return value  # the field's own validator reports it
+
+
+def _cached_ipv4(value: Any) -> Any:
+    """NTP, DNS and syslog servers repeat in every object: parse each address once."""
+    return _ipv4(value) if isinstance(value, str) else value
+
+
+IPv4 = Annotated[IPv4Address, BeforeValidator(_cached_ipv4)]

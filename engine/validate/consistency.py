@@ -79,20 +79,23 @@ def _hypervisors(inv: Inventory) -> Iterator[Diagnostic]:
                         subject, related=(inv.pos("server", server.host, ("role",)),))
 
 
-def _interface_addresses(inv: Inventory) -> Iterator[tuple[str, str, str, str,
-                                                           IPv4Interface | IPv6Interface]]:
-    for kind, name, node in _nodes(inv):
-        for ifname, itf in node.interfaces.items():
-            for family in ("ipv4", "ipv6"):
-                address = getattr(itf, family)
-                if address is not None:
-                    yield kind, name, ifname, family, address
+AddressRow = tuple[str, str, str, str, IPv4Interface | IPv6Interface]
+
+
+def _interface_addresses(inv: Inventory) -> list[AddressRow]:
+    return [(kind, name, ifname, family, address)
+            for kind, name, node in _nodes(inv)
+            for ifname, itf in node.interfaces.items()
+            for family, address in (("ipv4", itf.ipv4), ("ipv6", itf.ipv6))
+            if address is not None]
 
 
 def _addresses(inv: Inventory) -> Iterator[Diagnostic]:
-    owners: dict[Any, tuple[str, str, str, str]] = {}
-    for kind, name, ifname, family, address in _interface_addresses(inv):
-        first = owners.setdefault(address.ip, (kind, name, ifname, family))
+    owners: dict[tuple[int, int], AddressRow] = {}
+    for row in _interface_addresses(inv):
+        kind, name, ifname, family, address = row
+        # int() of an interface is its address; the version keeps v4 and v6 apart
+        first = owners.setdefault((address.version, int(address)), row)
         if first[:3] != (kind, name, ifname):
             path = ("interfaces", ifname, family)
             yield _diag("C404", f"{kind} {name}: {address.ip} on {ifname} is already configured "
@@ -116,7 +119,7 @@ def _cable_subnets(inv: Inventory) -> Iterator[Diagnostic]:
 
 
 def _bgp(inv: Inventory) -> Iterator[Diagnostic]:
-    owner = {a.ip: (k, n) for k, n, _, f, a in _interface_addresses(inv) if f == "ipv4"}
+    owner = {int(a): (k, n) for k, n, _, f, a in _interface_addresses(inv) if f == "ipv4"}
     for name, device in inv.devices.items():
         if device.bgp is None:
             continue
@@ -128,13 +131,13 @@ def _bgp(inv: Inventory) -> Iterator[Diagnostic]:
 
 def _bgp_neighbor(inv: Inventory, name: str, address: IPv4Address, remote_as: int,
                   path: tuple[Any, ...], nets: list[Any],
-                  owner: dict[Any, tuple[str, str]]) -> Iterator[Diagnostic]:
+                  owner: dict[int, tuple[str, str]]) -> Iterator[Diagnostic]:
     subject = f"device {name}"
     if not any(address in net for net in nets):
         yield _diag("C406", f"{subject}: BGP neighbour {address} is on no connected subnet",
                     inv.pos("device", name, (*path, "address")), subject,
                     "eBGP neighbours are the far end of a directly connected link")
-    peer = owner.get(address)
+    peer = owner.get(int(address))
     peer_dev = inv.devices.get(peer[1]) if peer and peer[0] == "device" else None
     if peer_dev is not None and peer_dev.bgp is not None and peer_dev.bgp.asn != remote_as:
         yield _diag("C407", f"{subject}: neighbour {address} is {peer_dev.name} with ASN "
@@ -173,11 +176,11 @@ def _timezones(inv: Inventory) -> Iterator[Diagnostic]:
 
 
 def _coverage(inv: Inventory) -> Iterator[Diagnostic]:
+    covers = {cid: {"device": set(c.covers.devices), "server": set(c.covers.servers)}
+              for cid, c in inv.contracts.items()}
     for kind, name, node in _nodes(inv):
         for i, cid in enumerate(node.contracts):
-            contract = inv.contracts.get(cid)
-            covered = contract and name in getattr(contract.covers, kind + "s")
-            if contract is not None and not covered:
+            if cid in covers and name not in covers[cid][kind]:
                 yield _diag("C412", f"{kind} {name}: lists contract {cid}, which does not cover it",
                             inv.pos(kind, name, ("contracts", i)), f"{kind} {name}",
                             f"add {name} to contracts.{cid}.covers.{kind}s",

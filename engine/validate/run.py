@@ -9,13 +9,13 @@ from typing import Any
 
 from engine.diagnostics import Diagnostic, Severity
 from engine.load.inherit import merge
-from engine.load.reader import Document, expect_mapping
+from engine.load.reader import Document, expect_mapping, read_file
 from engine.load.repo import InventoryFiles, discover, read_all
 from engine.load.sourcemap import Layer, SourceMap
 from engine.model.inventory import Device, Server
 from engine.model.layout import COLLECTIONS, OBJECT_FOLDERS, Collection, Inventory
 from engine.model.types import NAME_PATTERN
-from engine.validate import consistency, references
+from engine.validate import consistency, parallel, references
 from engine.validate.schema import check
 
 _NAME = re.compile(NAME_PATTERN)
@@ -36,22 +36,19 @@ class ValidationResult:
 
 def validate(repo: Path) -> ValidationResult:
     files = discover(repo)
-    docs = read_all(repo, files.all())
+    docs = read_all(repo, files.collections)
     inventory = Inventory()
     diags: list[Diagnostic] = list(files.diagnostics)
-    for doc in docs.values():
-        diags.extend(doc.diagnostics)
     for collection in COLLECTIONS:
         doc = docs.get(collection.file)
         if doc is not None:
             diags.extend(_collection(collection, doc, inventory))
-    for kind, (_, model) in OBJECT_FOLDERS.items():
-        for rel in files.objects[kind]:
-            diags.extend(_object(kind, model, docs[rel], inventory, docs.get(_GROUPS)))
+            diags.extend(doc.diagnostics)
+    diags.extend(_objects(repo, files, inventory, docs.get(_GROUPS)))
     diags.extend(references.check(inventory))
     diags.extend(consistency.check(inventory))
     diags.sort(key=Diagnostic.sort_key)
-    return ValidationResult(inventory, diags, len(docs))
+    return ValidationResult(inventory, diags, len(files.all()))
 
 
 _GROUPS = "inventory/groups.yaml"
@@ -79,6 +76,7 @@ def _top_level(collection: Collection, doc: Document) -> tuple[Any, list[Diagnos
 def _collection(collection: Collection, doc: Document, inventory: Inventory) -> list[Diagnostic]:
     body, diags = _top_level(collection, doc)
     if body is None:
+        inventory.unreadable_kinds.add(collection.kind)  # no cascade of dangling references
         return diags
     entries = body.items() if collection.keyed else enumerate(body)
     for key, entry in entries:
@@ -128,40 +126,68 @@ def _group(name: str, entry: Any, doc: Document, inventory: Inventory) -> list[D
     return diags
 
 
-def _object(kind: str, model: type[Device] | type[Server], doc: Document, inventory: Inventory,
-            groups_doc: Document | None) -> list[Diagnostic]:
+def _objects(repo: Path, files: InventoryFiles, inventory: Inventory,
+             groups_doc: Document | None) -> list[Diagnostic]:
+    """Parse device and server files (in worker processes when there are many), then check
+    each one here as it arrives, so parsing and checking overlap on two cores."""
+    jobs = [(kind, rel) for kind in OBJECT_FOLDERS for rel in files.objects[kind]]
+    diags: list[Diagnostic] = []
+    for kind, doc in parallel.run(_parse_chunk, jobs, repo):
+        obj, errors = _object(kind, doc, inventory.groups, groups_doc)
+        diags.extend(doc.diagnostics)
+        diags.extend(errors)
+        _register(kind, doc, obj, inventory, groups_doc)
+    return diags
+
+
+def _parse_chunk(jobs: list[tuple[str, str]], repo: Path) -> list[tuple[str, Document]]:
+    return [(kind, read_file(repo / rel, rel)) for kind, rel in jobs]
+
+
+def _register(kind: str, doc: Document, obj: Device | Server | None, inventory: Inventory,
+              groups_doc: Document | None) -> None:
+    stem = Path(doc.path).stem
+    if obj is None:
+        inventory.unreadable.add((kind, stem))
+        return
+    table: dict[str, Any] = inventory.devices if kind == "device" else inventory.servers
+    table[stem] = obj
+    inventory.sources[(kind, stem)] = _source(doc, obj.groups, groups_doc)
+    doc.data = None  # the model holds the values now; positions are re-read when needed
+
+
+def _source(doc: Document, groups: list[str], groups_doc: Document | None) -> SourceMap:
+    layers = [Layer(doc)]
+    if groups_doc is not None:
+        layers += [Layer(groups_doc, ("groups", g)) for g in groups]
+    return SourceMap(tuple(layers))
+
+
+def _object(kind: str, doc: Document, groups: dict[str, Any],
+            groups_doc: Document | None) -> tuple[Device | Server | None, list[Diagnostic]]:
     stem = Path(doc.path).stem
     if not expect_mapping(doc, f"one {kind}"):
-        inventory.unreadable.add((kind, stem))
-        return []
+        return None, []
     data: dict[str, Any] = doc.data
     diags: list[Diagnostic] = []
     name = data.get("name")
     if name is not None and name != stem:
         diags.append(_diag("R302", f"{kind} name {name!r} differs from its file name {stem!r}",
                            doc, ("name",), hint=f"rename the file to {name}.yaml or the {kind}"))
-    layers, inherited = [Layer(doc)], [data]
-    groups = data.get("groups") or []
-    for i, group in enumerate(groups if isinstance(groups, list) else []):
-        if not isinstance(group, str):
-            continue  # the schema reports the wrong type
-        if group not in inventory.groups:
-            if ("group", group) not in inventory.unreadable:
-                diags.append(_diag("R301", f"{kind} {stem}: group {group!r} is not declared", doc,
-                                   ("groups", i), hint="declare it in inventory/groups.yaml"))
-            continue
-        layers.append(Layer(groups_doc, ("groups", group)))  # type: ignore[arg-type]
-        inherited.append(inventory.groups[group])
-    source = SourceMap(tuple(layers))
-    obj, errors = check(model, merge(inherited), source, f"{kind} {stem}")
+    known = []
+    listed = data.get("groups") or []
+    for i, group in enumerate(listed if isinstance(listed, list) else []):
+        if isinstance(group, str) and group in groups:
+            known.append(group)
+        elif isinstance(group, str):
+            diags.append(_diag("R301", f"{kind} {stem}: group {group!r} is not declared", doc,
+                               ("groups", i), hint="declare it in inventory/groups.yaml"))
+    source = _source(doc, known, groups_doc)
+    model = OBJECT_FOLDERS[kind][1]
+    obj, errors = check(model, merge([data, *(groups[g] for g in known)]), source,
+                        f"{kind} {stem}")
     diags.extend(errors)
-    if obj is None or name != stem:
-        inventory.unreadable.add((kind, stem))
-        return diags
-    table = inventory.devices if kind == "device" else inventory.servers
-    table[stem] = obj  # type: ignore[assignment]
-    inventory.sources[(kind, stem)] = source
-    return diags
+    return (obj if name == stem else None), diags
 
 
 def _diag(code: str, message: str, doc: Document, path: tuple[Any, ...], *, key: bool = False,

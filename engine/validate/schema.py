@@ -66,7 +66,7 @@ def _diagnostic(err: ErrorDetails, data: Any, source: SourceMap, subject: str) -
         pos = source.pos(path[:-1], key=True)
         return _make("S203", f"missing required field {dotted!r}", pos, source, subject, path)
     pos = source.pos(path, key=is_key)
-    message = f"{dotted}: {_message(err)}"
+    message = f"{dotted if path else subject}: {_message(err)}"
     return _make("S201", message, pos, source, subject, path, _hint(err))
 
 
