@@ -91,9 +91,10 @@ def _root_ns_daemons() -> list[str]:
 def _systemd_units() -> list[str]:
     if not Path("/run/systemd/system").is_dir():
         return []  # no systemd running: nothing starts these at boot
-    done = run(["systemctl", "is-enabled", "frr", "lldpd"], check=False)
     enabled = [
-        u for u, s in zip(("frr", "lldpd"), done.stdout.split(), strict=False) if s == "enabled"
+        unit
+        for unit in ("frr", "lldpd")
+        if run(["systemctl", "is-enabled", unit], check=False).stdout.strip() == "enabled"
     ]
     if not enabled:
         return []

@@ -93,9 +93,10 @@ def bgp_sessions(summary: Mapping[str, Any]) -> tuple[BgpSession, ...]:
 def lldp_neighbours(paths: LabPaths, node: str) -> tuple[LldpNeighbour, ...]:
     # json0 keeps one shape whatever the number of neighbours (recipe pitfall 7)
     done = run_in_node(paths, node, ["lldpcli", "-f", "json0", "show", "neighbors"], timeout=20)
-    if done.returncode != 0:
-        return ()
-    return parse_lldp(json.loads(done.stdout))
+    try:
+        return parse_lldp(json.loads(done.stdout)) if done.returncode == 0 else ()
+    except ValueError:
+        return ()  # lldpd still starting: no neighbours known yet
 
 
 def parse_lldp(data: Mapping[str, Any]) -> tuple[LldpNeighbour, ...]:

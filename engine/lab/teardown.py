@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import time
@@ -9,8 +10,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.lab.errors import LabError
 from engine.lab.host import (
-    BRIDGE,
     guard_route_present,
     link_exists,
     remove_guard_route,
@@ -45,6 +46,8 @@ def down(state_dir: Path | str) -> DownReport:
     start = time.monotonic()
     paths = LabPaths(Path(state_dir))
     state = _state_or_none(paths)
+    if os.geteuid() != 0 and (state or paths.ns_dir.exists()):
+        raise LabError(f"{paths.root}: taking a lab down needs root; run it as root (sudo)")
     nodes = _node_names(paths, state)
     stopped, killed = _stop_processes(_namespaces(paths, state, nodes))
     if state is not None:
@@ -143,7 +146,8 @@ def _remove_state_dir(paths: LabPaths) -> list[str]:
 def leftovers_of(paths: LabPaths, state: LabState | None, nodes: tuple[str, ...]) -> list[str]:
     """Anything of the lab still on the host; [] when `down()` finished its job."""
     found = [f"netns {n} still exists" for n in nodes if Path("/run/netns", n).exists()]
-    links = [n.host_veth for n in state.nodes] + [state.bridge] if state else [BRIDGE]
+    # without a record nothing here is known to be ours (the bridge may be another lab's)
+    links = [n.host_veth for n in state.nodes] + [state.bridge] if state else []
     found += [f"link {name} still exists" for name in links if link_exists(name)]
     if state and guard_route_present():
         found.append("guard route unreachable 198.18.0.0/15 still present")

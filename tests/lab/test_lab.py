@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import LAB_PASSWORD, SRV1_ISSUE, SRV1_RESOLV, Ssh, chain_spec, leftovers
 
 from engine import lab
+from tests.lab.helpers import LAB_PASSWORD, SRV1_ISSUE, SRV1_RESOLV, Ssh, chain_spec, leftovers
 
 pytestmark = pytest.mark.lab
 

@@ -9,9 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import chain_spec, leftovers
 
 from engine import lab
+from tests.lab.helpers import chain_spec, leftovers
 
 pytestmark = pytest.mark.lab
 

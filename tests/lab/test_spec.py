@@ -7,9 +7,9 @@ from ipaddress import IPv4Interface
 from pathlib import Path
 
 import pytest
-from conftest import chain_spec
 
 from engine import lab
+from tests.lab.helpers import chain_spec
 
 
 def _problems(spec: lab.LabSpec) -> str:
