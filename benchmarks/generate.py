@@ -27,8 +27,10 @@ def device(i: int, site: str, links: list[tuple[str, str, str, str, int]]) -> st
     itfs = []
     nbrs = []
     for port, peer, peer_port, addr, peer_asn in links:
-        itfs.append(f"  {port}:\n    description: to {peer}:{peer_port}\n    mtu: 9000\n"
-                    f"    ipv4: {addr}/31\n")
+        itfs.append(
+            f"  {port}:\n    description: to {peer}:{peer_port}\n    mtu: 9000\n"
+            f"    ipv4: {addr}/31\n"
+        )
         peer_ip = ip(int(IPv4Address(addr)) ^ 1, 0)
         nbrs.append(f"    - {{address: {peer_ip}, remote_as: {peer_asn}, description: {peer}}}\n")
     return (
@@ -52,7 +54,9 @@ def server(i: int, site: str, host: str | None, leaf_link: tuple[str, str, str] 
     kind = "virtual" if host else "physical"
     lines = [
         "# yaml-language-server: $schema=../../schemas/server.json",
-        f"name: srv{i:05d}", f"site: {site}", "groups: [baseline]",
+        f"name: srv{i:05d}",
+        f"site: {site}",
+        "groups: [baseline]",
         f"role: {'hypervisor' if host is None and i % 3 == 1 else 'application'}",
         f"kind: {kind}",
     ]
@@ -61,7 +65,8 @@ def server(i: int, site: str, host: str | None, leaf_link: tuple[str, str, str] 
     lines += [
         f"management: {{address: {ip(BASE_MGMT, 40000 + i)}, credentials: lab}}",
         'os: {family: debian, version: "12"}',
-        "hardware: {vendor: dell, model: R650, cpu: 32, memory_gb: 256}" if not host
+        "hardware: {vendor: dell, model: R650, cpu: 32, memory_gb: 256}"
+        if not host
         else "hardware: {cpu: 4, memory_gb: 16}",
         "storage:\n  - {mount: /, size_gb: 100}\n  - {mount: /var/lib/data, size_gb: 500}",
         "packages: [chrony, rsyslog, openssh-server, nginx]",
@@ -73,8 +78,9 @@ def server(i: int, site: str, host: str | None, leaf_link: tuple[str, str, str] 
     ]
     if leaf_link:
         port, leaf, addr = leaf_link
-        lines.append(f"interfaces:\n  eth1:\n    description: to {leaf}:{port}\n"
-                     f"    ipv4: {addr}/31")
+        lines.append(
+            f"interfaces:\n  eth1:\n    description: to {leaf}:{port}\n    ipv4: {addr}/31"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -85,19 +91,27 @@ def generate(out: Path, devices: int, servers: int, sites: int) -> None:
     (out / "inventory/servers").mkdir(parents=True)
     site_names = [f"site{s:02d}" for s in range(sites)]
     inv = out / "inventory"
-    (inv / "sites.yaml").write_text("sites:\n" + "".join(
-        f"  {s}: {{description: Site {s}, address: Street {n}, timezone: Europe/Berlin, "
-        "tier: datacenter}\n" for n, s in enumerate(site_names)))
+    (inv / "sites.yaml").write_text(
+        "sites:\n"
+        + "".join(
+            f"  {s}: {{description: Site {s}, address: Street {n}, timezone: Europe/Berlin, "
+            "tier: datacenter}\n"
+            for n, s in enumerate(site_names)
+        )
+    )
     (inv / "groups.yaml").write_text(
         "groups:\n  baseline:\n    ntp: {servers: [198.18.0.5, 198.18.0.6]}\n"
         "    dns: {servers: [198.18.0.8], domain: corp.example}\n"
-        "    syslog: {servers: [198.18.0.7]}\n    banner: Authorised access only.\n")
-    (inv / "vendors.yaml").write_text("vendors:\n  acme: {name: Acme Networks}\n"
-                                      "  dell: {name: Dell Technologies}\n")
+        "    syslog: {servers: [198.18.0.7]}\n    banner: Authorised access only.\n"
+    )
+    (inv / "vendors.yaml").write_text(
+        "vendors:\n  acme: {name: Acme Networks}\n  dell: {name: Dell Technologies}\n"
+    )
     (inv / "slas.yaml").write_text(
         "slas:\n  gold:\n    availability_pct: 99.99\n    hours: 24x7\n"
         "    response: {p1: 1h, p2: 2h, p3: 8h, p4: 1d}\n"
-        "    resolution: {p1: 4h, p2: 8h, p3: 2d, p4: 5d}\n")
+        "    resolution: {p1: 4h, p2: 8h, p3: 2d, p4: 5d}\n"
+    )
     cables: list[str] = []
     # devices in a ring: dev i eth1 <-> dev i+1 eth2 (eBGP), plus eth3..: server links
     p2p = 0
@@ -108,9 +122,11 @@ def generate(out: Path, devices: int, servers: int, sites: int) -> None:
         p2p += 2
         links[i].append(("eth1", f"dev{j:05d}", "eth2", a, 4_200_000_000 + j))
         links[j].append(("eth2", f"dev{i:05d}", "eth1", b, 4_200_000_000 + i))
-        cables.append(f"  - {{id: c{len(cables):06d}, a: {{device: dev{i:05d}, port: eth1}}, "
-                      f"b: {{device: dev{j:05d}, port: eth2}}, media: fiber-mm, length_m: 30, "
-                      "speed: 25G}\n")
+        cables.append(
+            f"  - {{id: c{len(cables):06d}, a: {{device: dev{i:05d}, port: eth1}}, "
+            f"b: {{device: dev{j:05d}, port: eth2}}, media: fiber-mm, length_m: 30, "
+            "speed: 25G}\n"
+        )
     covered_devices = []
     for i in range(devices):
         (inv / f"devices/dev{i:05d}.yaml").write_text(device(i, site_names[i % sites], links[i]))
@@ -127,9 +143,11 @@ def generate(out: Path, devices: int, servers: int, sites: int) -> None:
             server_ports[leaf] = port_n + 1
             leaf_link = (f"eth{port_n}", f"dev{leaf:05d}", ip(BASE_P2P, p2p + 1))
             p2p += 2
-            cables.append(f"  - {{id: c{len(cables):06d}, a: {{device: dev{leaf:05d}, "
-                          f"port: eth{port_n}}}, b: {{device: srv{i:05d}, port: eth1}}, "
-                          "media: dac, length_m: 3, speed: 10G}\n")
+            cables.append(
+                f"  - {{id: c{len(cables):06d}, a: {{device: dev{leaf:05d}, "
+                f"port: eth{port_n}}}, b: {{device: srv{i:05d}, port: eth1}}, "
+                "media: dac, length_m: 3, speed: 10G}\n"
+            )
         text = server(i, site, host, leaf_link)
         (inv / f"servers/srv{i:05d}.yaml").write_text(text)
         if host is None and i % 3 == 1:
@@ -139,7 +157,9 @@ def generate(out: Path, devices: int, servers: int, sites: int) -> None:
     (inv / "contracts.yaml").write_text(
         "contracts:\n  SUPPORT:\n    vendor: acme\n    kind: support\n    starts: 2025-01-01\n"
         "    ends: 2028-12-31\n    sla: gold\n    covers:\n      devices: ["
-        + ", ".join(covered_devices) + "]\n")
+        + ", ".join(covered_devices)
+        + "]\n"
+    )
 
 
 def _add_server_ports(inv: Path, server_ports: dict[int, int]) -> None:
@@ -147,8 +167,10 @@ def _add_server_ports(inv: Path, server_ports: dict[int, int]) -> None:
     for leaf, last in server_ports.items():
         path = inv / f"devices/dev{leaf:05d}.yaml"
         text = path.read_text()
-        extra = "".join(f"  eth{n}:\n    description: server port\n    mode: access\n"
-                        f"    vlan: 10\n" for n in range(10, last))
+        extra = "".join(
+            f"  eth{n}:\n    description: server port\n    mode: access\n    vlan: 10\n"
+            for n in range(10, last)
+        )
         path.write_text(text.replace("bgp:\n", extra + "bgp:\n", 1))
 
 

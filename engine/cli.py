@@ -50,17 +50,23 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 
 
 def _formats(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
-    parser.add_argument("--format", choices=list(choices), default="text",
-                        help="output format (default: text)")
+    parser.add_argument(
+        "--format", choices=list(choices), default="text", help="output format (default: text)"
+    )
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="underlay", description="GitOps configuration-as-code for infrastructure.")
-    parser.add_argument("--repo", metavar="DIR", help="the infrastructure repository "
-                        "(default: the current directory if it has inventory/, else the "
-                        "built-in sample organisation)")
+        prog="underlay", description="GitOps configuration-as-code for infrastructure."
+    )
+    parser.add_argument(
+        "--repo",
+        metavar="DIR",
+        help="the infrastructure repository "
+        "(default: the current directory if it has inventory/, else the "
+        "built-in sample organisation)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of engine faults")
     parser.add_argument("--version", action="version", version=f"underlay {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -93,12 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("underlay: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the one place that turns faults into exit 2
+    except Exception as exc:
         if args.debug:
             traceback.print_exc()
         else:
-            print(f"underlay: internal error: {type(exc).__name__}: {exc} "
-                  "(run with --debug for the traceback, and please report it)", file=sys.stderr)
+            print(
+                f"underlay: internal error: {type(exc).__name__}: {exc} "
+                "(run with --debug for the traceback, and please report it)",
+                file=sys.stderr,
+            )
         return EXIT_FAULT
 
 

@@ -54,18 +54,26 @@ CODES: dict[str, CodeInfo] = {
     # Y: reading YAML
     "Y101": CodeInfo("YAML syntax error", "The file is not well-formed YAML."),
     "Y102": CodeInfo("duplicate key", "A mapping has the same key twice; YAML forbids it."),
-    "Y103": CodeInfo("tag not allowed", "Only the core tags (!!str, !!int, ...) may be used; "
-                     "tags that construct objects are never executed."),
-    "Y104": CodeInfo("alias expansion too large", "Anchors and aliases expand beyond the limit "
-                     "(a 'billion laughs' document)."),
+    "Y103": CodeInfo(
+        "tag not allowed",
+        "Only the core tags (!!str, !!int, ...) may be used; "
+        "tags that construct objects are never executed.",
+    ),
+    "Y104": CodeInfo(
+        "alias expansion too large",
+        "Anchors and aliases expand beyond the limit (a 'billion laughs' document).",
+    ),
     "Y105": CodeInfo("nesting too deep", "Mappings and sequences are nested beyond the limit."),
     "Y106": CodeInfo("not UTF-8 text", "Inventory files must be UTF-8 text without NUL bytes."),
     "Y107": CodeInfo("empty document", "The file holds no YAML document."),
     "Y108": CodeInfo("wrong document shape", "The top level must be a mapping."),
     "Y109": CodeInfo("file too large", "The file exceeds the size limit for inventory files."),
     "Y110": CodeInfo("several documents", "An inventory file holds exactly one YAML document."),
-    "Y111": CodeInfo("unsupported key", "Keys must be plain scalars; merge keys (<<) are not "
-                     "supported: use groups for shared values."),
+    "Y111": CodeInfo(
+        "unsupported key",
+        "Keys must be plain scalars; merge keys (<<) are not "
+        "supported: use groups for shared values.",
+    ),
     "Y112": CodeInfo("file unreadable", "The file could not be read."),
     # S: schema
     "S201": CodeInfo("invalid value", "A value does not match the schema of its field."),
@@ -80,21 +88,31 @@ CODES: dict[str, CodeInfo] = {
     # C: consistency
     "C401": CodeInfo("undeclared port", "A cable ends on a port the device does not declare."),
     "C402": CodeInfo("port on two cables", "One port is the end of more than one cable."),
-    "C403": CodeInfo("invalid hypervisor", "A virtual server's host must be a physical server "
-                     "with role hypervisor."),
+    "C403": CodeInfo(
+        "invalid hypervisor",
+        "A virtual server's host must be a physical server with role hypervisor.",
+    ),
     "C404": CodeInfo("duplicate address", "One IP address is configured on two interfaces."),
-    "C405": CodeInfo("cable subnet mismatch", "The two ends of a cable have IPv4 addresses in "
-                     "different subnets."),
-    "C406": CodeInfo("BGP neighbour not connected", "A BGP neighbour address lies on no "
-                     "directly connected subnet of the device."),
-    "C407": CodeInfo("BGP remote-as mismatch", "A BGP neighbour's remote_as differs from the "
-                     "ASN of the peer device in the inventory."),
+    "C405": CodeInfo(
+        "cable subnet mismatch", "The two ends of a cable have IPv4 addresses in different subnets."
+    ),
+    "C406": CodeInfo(
+        "BGP neighbour not connected",
+        "A BGP neighbour address lies on no directly connected subnet of the device.",
+    ),
+    "C407": CodeInfo(
+        "BGP remote-as mismatch",
+        "A BGP neighbour's remote_as differs from the ASN of the peer device in the inventory.",
+    ),
     "C408": CodeInfo("contract dates", "A contract ends before it starts."),
     "C409": CodeInfo("duplicate cable id", "Two cables share one id."),
     "C410": CodeInfo("physical server with host", "Only a virtual server runs on a host."),
     "C411": CodeInfo("duplicate management address", "Two objects share a management address."),
-    "C412": CodeInfo("contract coverage mismatch", "An object lists a contract that does not "
-                     "cover it, or a contract covers an object that does not list it."),
+    "C412": CodeInfo(
+        "contract coverage mismatch",
+        "An object lists a contract that does not "
+        "cover it, or a contract covers an object that does not list it.",
+    ),
     "C413": CodeInfo("unknown timezone", "A site's timezone is not an IANA time zone name."),
 }
 

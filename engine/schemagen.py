@@ -28,16 +28,25 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE = "https://underlay.dev/schemas/"
 
 MODELS: dict[str, type[BaseModel]] = {
-    "device": Device, "server": Server, "sites": SitesFile, "cabling": CablingFile,
-    "vendors": VendorsFile, "slas": SlasFile, "contracts": ContractsFile,
+    "device": Device,
+    "server": Server,
+    "sites": SitesFile,
+    "cabling": CablingFile,
+    "vendors": VendorsFile,
+    "slas": SlasFile,
+    "contracts": ContractsFile,
     "services": ServicesFile,
 }
 # which schema each inventory file uses (relative to the repo)
 FILE_SCHEMA = {
-    "inventory/devices/": "device", "inventory/servers/": "server",
-    "inventory/sites.yaml": "sites", "inventory/groups.yaml": "groups",
-    "inventory/cabling.yaml": "cabling", "inventory/vendors.yaml": "vendors",
-    "inventory/slas.yaml": "slas", "inventory/contracts.yaml": "contracts",
+    "inventory/devices/": "device",
+    "inventory/servers/": "server",
+    "inventory/sites.yaml": "sites",
+    "inventory/groups.yaml": "groups",
+    "inventory/cabling.yaml": "cabling",
+    "inventory/vendors.yaml": "vendors",
+    "inventory/slas.yaml": "slas",
+    "inventory/contracts.yaml": "contracts",
     "inventory/services.yaml": "services",
 }
 
@@ -52,20 +61,27 @@ def _groups_schema() -> dict[str, Any]:
     device, server = Device.model_json_schema(), Server.model_json_schema()
     defs = {**device.get("$defs", {}), **server.get("$defs", {})}
     props: dict[str, Any] = {}
-    for field in sorted((set(device["properties"]) | set(server["properties"])) - {"name",
-                                                                                   "groups"}):
+    for field in sorted(
+        (set(device["properties"]) | set(server["properties"])) - {"name", "groups"}
+    ):
         options = [s["properties"][field] for s in (device, server) if field in s["properties"]]
         unique = [o for i, o in enumerate(options) if o not in options[:i]]
         props[field] = unique[0] if len(unique) == 1 else {"anyOf": unique}
     group = {"type": "object", "additionalProperties": False, "properties": props}
-    return {"type": "object", "additionalProperties": False, "required": ["groups"],
-            "properties": {"groups": {"type": "object", "additionalProperties": group}},
-            "$defs": defs}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["groups"],
+        "properties": {"groups": {"type": "object", "additionalProperties": group}},
+        "$defs": defs,
+    }
 
 
 def generate() -> dict[str, dict[str, Any]]:
-    out = {name: _finish(name, model.model_json_schema(), _title(name))
-           for name, model in MODELS.items()}
+    out = {
+        name: _finish(name, model.model_json_schema(), _title(name))
+        for name, model in MODELS.items()
+    }
     out["groups"] = _finish("groups", _groups_schema(), _title("groups"))
     return dict(sorted(out.items()))
 

@@ -22,8 +22,11 @@ def _cases(kind: str) -> list[Path]:
 
 def _found(repo: Path) -> list[str]:
     result = validate(repo)
-    return sorted(f"{d.pos.path}:{d.pos.line} {d.code}" for d in result.diagnostics
-                  if d.severity is not Severity.INFO)
+    return sorted(
+        f"{d.pos.path}:{d.pos.line} {d.code}"
+        for d in result.diagnostics
+        if d.severity is not Severity.INFO
+    )
 
 
 @pytest.mark.parametrize("case", _cases("valid"), ids=lambda p: p.name)
@@ -33,7 +36,10 @@ def test_valid_case(case: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", _cases("invalid"), ids=lambda p: p.name)
 def test_invalid_case(case: Path, tmp_path: Path) -> None:
-    expected = sorted(line.strip() for line in (case / "expected").read_text().splitlines()
-                      if line.strip() and not line.startswith("#"))
+    expected = sorted(
+        line.strip()
+        for line in (case / "expected").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
     assert expected, f"{case}/expected lists no diagnostics"
     assert _found(build_case(case, tmp_path / "repo")) == expected

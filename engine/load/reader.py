@@ -44,11 +44,26 @@ _CORE = "tag:yaml.org,2002:"
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _SPECIAL: dict[str, Any] = {
-    "": None, "~": None, "null": None, "Null": None, "NULL": None,
-    "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
-    ".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
-    "+.inf": float("inf"), "-.inf": float("-inf"), "-.Inf": float("-inf"),
-    ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
+    "": None,
+    "~": None,
+    "null": None,
+    "Null": None,
+    "NULL": None,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+    ".inf": float("inf"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    "+.inf": float("inf"),
+    "-.inf": float("-inf"),
+    "-.Inf": float("-inf"),
+    ".nan": float("nan"),
+    ".NaN": float("nan"),
+    ".NAN": float("nan"),
 }
 
 
@@ -224,14 +239,21 @@ class _Composer:
             return _plain(event.value) if event.style == "" or event.style is None else event.value
         convert = _TAGGED.get(tag)
         if convert is None:
-            self.fail("Y103", f"tag {tag.replace(_CORE, '!!')} is not allowed",
-                      event.start_mark, "remove the tag; only plain YAML values are read")
+            self.fail(
+                "Y103",
+                f"tag {tag.replace(_CORE, '!!')} is not allowed",
+                event.start_mark,
+                "remove the tag; only plain YAML values are read",
+            )
             raise _Abort
         try:
             return convert(event.value)
         except (ValueError, KeyError):
-            self.fail("Y101", f"{event.value!r} is not a valid {tag.replace(_CORE, '!!')}",
-                      event.start_mark)
+            self.fail(
+                "Y101",
+                f"{event.value!r} is not a valid {tag.replace(_CORE, '!!')}",
+                event.start_mark,
+            )
             raise _Abort from None
 
     def alias(self, event: Any) -> Any:
@@ -243,8 +265,12 @@ class _Composer:
         self.expanded += size
         self.count += size
         if self.expanded > MAX_ALIAS_EXPANSION:
-            self.fail("Y104", f"aliases expand to more than {MAX_ALIAS_EXPANSION} values",
-                      event.start_mark, "write the values out, or use groups for shared values")
+            self.fail(
+                "Y104",
+                f"aliases expand to more than {MAX_ALIAS_EXPANSION} values",
+                event.start_mark,
+                "write the values out, or use groups for shared values",
+            )
             raise _Abort
         return value
 
@@ -278,16 +304,26 @@ class _Composer:
             raise _Abort
         key = self.scalar(event)
         if key == "<<" and not event.style:
-            self.fail("Y111", "merge keys (<<) are not supported", event.start_mark,
-                      "use groups to share values between objects")
+            self.fail(
+                "Y111",
+                "merge keys (<<) are not supported",
+                event.start_mark,
+                "use groups to share values between objects",
+            )
             raise _Abort
         here = (event.start_mark.line + 1, event.start_mark.column + 1)
         if key in frame.container:
             first = self.doc.keys[(*frame.path, key)]
-            self.doc.diagnostics.append(Diagnostic(
-                "Y102", Severity.ERROR, f"duplicate key {key!r} (first defined at line {first[0]})",
-                Pos(self.doc.path, *here), "remove one of the two entries",
-                related=(Pos(self.doc.path, *first),)))
+            self.doc.diagnostics.append(
+                Diagnostic(
+                    "Y102",
+                    Severity.ERROR,
+                    f"duplicate key {key!r} (first defined at line {first[0]})",
+                    Pos(self.doc.path, *here),
+                    "remove one of the two entries",
+                    related=(Pos(self.doc.path, *first),),
+                )
+            )
             frame.key = _DUPLICATE
             return
         frame.key = key
@@ -323,12 +359,20 @@ class _Composer:
 
     def container(self, event: Any, path: PathKey, stack: list[_Frame]) -> Any:
         if event.tag is not None and event.tag not in (_CORE + "map", _CORE + "seq"):
-            self.fail("Y103", f"tag {event.tag.replace(_CORE, '!!')} is not allowed",
-                      event.start_mark, "remove the tag; only plain YAML values are read")
+            self.fail(
+                "Y103",
+                f"tag {event.tag.replace(_CORE, '!!')} is not allowed",
+                event.start_mark,
+                "remove the tag; only plain YAML values are read",
+            )
             raise _Abort
         if len(stack) >= MAX_DEPTH:
-            self.fail("Y105", f"nesting deeper than {MAX_DEPTH} levels", event.start_mark,
-                      "flatten the data")
+            self.fail(
+                "Y105",
+                f"nesting deeper than {MAX_DEPTH} levels",
+                event.start_mark,
+                "flatten the data",
+            )
             raise _Abort
         if type(event) is MappingStartEvent:
             return {}
@@ -342,8 +386,9 @@ class _Frame:
 
     __slots__ = ("anchor", "container", "is_map", "key", "path", "start")
 
-    def __init__(self, container: Any, path: PathKey, is_map: bool, anchor: str | None,
-                 start: int) -> None:
+    def __init__(
+        self, container: Any, path: PathKey, is_map: bool, anchor: str | None, start: int
+    ) -> None:
         self.container = container
         self.path = path
         self.is_map = is_map
@@ -366,9 +411,15 @@ _DUPLICATE = object()
 
 def _decode(raw: bytes, doc: Document) -> str | None:
     if b"\0" in raw:
-        doc.diagnostics.append(Diagnostic("Y106", Severity.ERROR,
-                                          "binary file: contains NUL bytes", Pos(doc.path, 1, 1),
-                                          "inventory files must be UTF-8 YAML text"))
+        doc.diagnostics.append(
+            Diagnostic(
+                "Y106",
+                Severity.ERROR,
+                "binary file: contains NUL bytes",
+                Pos(doc.path, 1, 1),
+                "inventory files must be UTF-8 YAML text",
+            )
+        )
         return None
     try:
         return raw.decode("utf-8-sig")
@@ -376,9 +427,15 @@ def _decode(raw: bytes, doc: Document) -> str | None:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         col = exc.start - (before.rfind(b"\n") + 1) + 1
-        doc.diagnostics.append(Diagnostic(
-            "Y106", Severity.ERROR, f"not UTF-8 text: byte 0x{raw[exc.start]:02x} is invalid",
-            Pos(doc.path, line, col), "save the file as UTF-8"))
+        doc.diagnostics.append(
+            Diagnostic(
+                "Y106",
+                Severity.ERROR,
+                f"not UTF-8 text: byte 0x{raw[exc.start]:02x} is invalid",
+                Pos(doc.path, line, col),
+                "save the file as UTF-8",
+            )
+        )
         return None
 
 
@@ -392,8 +449,9 @@ def _syntax_error(exc: MarkedYAMLError, text: str, doc: Document) -> None:
     hint = ""
     if 0 < line <= len(lines) and "\t" in lines[line - 1][: max(col, 1)]:
         message, hint = "tab character in indentation", "YAML indents with spaces only"
-    doc.diagnostics.append(Diagnostic("Y101", Severity.ERROR, message, Pos(doc.path, line, col),
-                                      hint))
+    doc.diagnostics.append(
+        Diagnostic("Y101", Severity.ERROR, message, Pos(doc.path, line, col), hint)
+    )
 
 
 def parse_text(text: str, path: str, file: Path | None = None) -> Document:
@@ -423,8 +481,15 @@ def _compose_stream(doc: Document, parser: Any, compose: Callable[[Any], Any]) -
     parser.get_event()  # StreamStart
     event = parser.get_event()
     if type(event) is StreamEndEvent:
-        doc.diagnostics.append(Diagnostic("Y107", Severity.ERROR, "empty file: no YAML document",
-                                          Pos(doc.path, 1, 1), "remove the file or declare data"))
+        doc.diagnostics.append(
+            Diagnostic(
+                "Y107",
+                Severity.ERROR,
+                "empty file: no YAML document",
+                Pos(doc.path, 1, 1),
+                "remove the file or declare data",
+            )
+        )
         return False
     if type(event) is not DocumentStartEvent:
         raise AssertionError("YAML stream without a document start")
@@ -432,10 +497,15 @@ def _compose_stream(doc: Document, parser: Any, compose: Callable[[Any], Any]) -
     parser.get_event()  # DocumentEnd
     event = parser.get_event()
     if type(event) is not StreamEndEvent:
-        doc.diagnostics.append(Diagnostic(
-            "Y110", Severity.ERROR, "a second YAML document starts here",
-            Pos(doc.path, event.start_mark.line + 1, event.start_mark.column + 1),
-            "keep one document per file"))
+        doc.diagnostics.append(
+            Diagnostic(
+                "Y110",
+                Severity.ERROR,
+                "a second YAML document starts here",
+                Pos(doc.path, event.start_mark.line + 1, event.start_mark.column + 1),
+                "keep one document per file",
+            )
+        )
         return False
     return True
 
@@ -446,15 +516,22 @@ def read_file(file: Path, rel: str) -> Document:
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
-            doc.diagnostics.append(Diagnostic(
-                "Y109", Severity.ERROR,
-                f"file is {size / 1048576:.1f} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit",
-                Pos(rel, 1, 1), "split the data into smaller files"))
+            doc.diagnostics.append(
+                Diagnostic(
+                    "Y109",
+                    Severity.ERROR,
+                    f"file is {size / 1048576:.1f} MiB, "
+                    f"over the {MAX_FILE_BYTES // 1048576} MiB limit",
+                    Pos(rel, 1, 1),
+                    "split the data into smaller files",
+                )
+            )
             return doc
         raw = file.read_bytes()
     except OSError as exc:
-        doc.diagnostics.append(Diagnostic("Y112", Severity.ERROR,
-                                          f"cannot read file: {exc.strerror}", Pos(rel, 1, 1)))
+        doc.diagnostics.append(
+            Diagnostic("Y112", Severity.ERROR, f"cannot read file: {exc.strerror}", Pos(rel, 1, 1))
+        )
         return doc
     text = _decode(raw, doc)
     return doc if text is None else parse_text(text, rel, file)
@@ -466,7 +543,13 @@ def expect_mapping(doc: Document, what: str) -> bool:
         return True
     if doc.ok:
         found = "nothing" if doc.data is None else type(doc.data).__name__
-        doc.diagnostics.append(Diagnostic("Y108", Severity.ERROR,
-                                          f"expected a mapping ({what}), found {found}",
-                                          doc.pos(()), "the top level must be `key: value` pairs"))
+        doc.diagnostics.append(
+            Diagnostic(
+                "Y108",
+                Severity.ERROR,
+                f"expected a mapping ({what}), found {found}",
+                doc.pos(()),
+                "the top level must be `key: value` pairs",
+            )
+        )
     return False

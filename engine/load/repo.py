@@ -27,8 +27,10 @@ def discover(repo: Path) -> InventoryFiles:
     """Classify every YAML file under inventory/; unknown ones are a warning, not ignored."""
     root = repo / "inventory"
     if not root.is_dir():
-        raise RepoError(f"{repo}: no inventory/ folder (is this an underlay repository? "
-                        "`underlay init PATH` creates one)")
+        raise RepoError(
+            f"{repo}: no inventory/ folder (is this an underlay repository? "
+            "`underlay init PATH` creates one)"
+        )
     found = InventoryFiles(objects={kind: [] for kind in OBJECT_FOLDERS})
     known = {c.file for c in COLLECTIONS}
     folders = {folder: kind for kind, (folder, _) in OBJECT_FOLDERS.items()}
@@ -42,9 +44,15 @@ def discover(repo: Path) -> InventoryFiles:
         elif parent in folders:
             found.objects[folders[parent]].append(rel)
         else:
-            found.diagnostics.append(Diagnostic(
-                "S204", Severity.WARNING, "file is not part of the inventory layout; ignored",
-                Pos(rel, 1, 1), "see README: inventory/devices/NAME.yaml, inventory/sites.yaml, ..."))
+            found.diagnostics.append(
+                Diagnostic(
+                    "S204",
+                    Severity.WARNING,
+                    "file is not part of the inventory layout; ignored",
+                    Pos(rel, 1, 1),
+                    "see README: inventory/devices/NAME.yaml, inventory/sites.yaml, ...",
+                )
+            )
     return found
 
 

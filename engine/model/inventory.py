@@ -18,9 +18,9 @@ from engine.model.types import (
     ASN,
     Bool,
     Duration,
-    IPv4,
     HostOrIP,
     Int,
+    IPv4,
     Mtu,
     Name,
     NonNegative,
@@ -196,7 +196,8 @@ class Snmp(Model):
     location: str | None = None
     contact: str | None = None
     community: Name | None = Field(
-        default=None, description="name of a secret holding the community, never the value")
+        default=None, description="name of a secret holding the community, never the value"
+    )
 
 
 class User(Model):
@@ -230,10 +231,15 @@ class DisasterRecovery(Model):
 
 class Patching(Model):
     group: Name
-    window: Annotated[str, Field(
-        pattern=r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))? "
-                r"\d\d:\d\d-\d\d:\d\d$",
-        description="weekday(s) and local time, e.g. 'sun 02:00-04:00' or 'mon-fri 22:00-23:00'")]
+    window: Annotated[
+        str,
+        Field(
+            pattern=r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))? "
+            r"\d\d:\d\d-\d\d:\d\d$",
+            description="weekday(s) and local time, e.g. 'sun 02:00-04:00' "
+            "or 'mon-fri 22:00-23:00'",
+        ),
+    ]
 
 
 # ---------------------------------------------------------------- top-level objects

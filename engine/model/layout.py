@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,12 +73,19 @@ class Inventory:
         return source.pos(path, key=key)
 
     def declared(self, kind: str, name: str) -> bool:
-        table: dict[str, Any] = {
-            "site": self.sites, "group": self.groups, "device": self.devices,
-            "server": self.servers, "vendor": self.vendors, "sla": self.slas,
-            "contract": self.contracts, "service": self.services,
-        }[kind]
-        return name in table or (kind, name) in self.unreadable or kind in self.unreadable_kinds
+        tables: dict[str, Mapping[str, object]] = {
+            "site": self.sites,
+            "group": self.groups,
+            "device": self.devices,
+            "server": self.servers,
+            "vendor": self.vendors,
+            "sla": self.slas,
+            "contract": self.contracts,
+            "service": self.services,
+        }
+        return (
+            name in tables[kind] or (kind, name) in self.unreadable or kind in self.unreadable_kinds
+        )
 
     def node(self, name: str) -> Device | Server | None:
         """A device or server by name (cable ends may be either)."""

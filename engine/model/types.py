@@ -60,8 +60,13 @@ Duration = Annotated[
     timedelta,
     BeforeValidator(parse_duration),
     PlainSerializer(format_duration, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN,
-                    "description": "a duration such as 30m, 4h or 1d12h"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "description": "a duration such as 30m, 4h or 1d12h",
+        }
+    ),
 ]
 
 

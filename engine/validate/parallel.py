@@ -34,10 +34,14 @@ def run(func: Callable[[list[J], Any], list[T]], jobs: list[J], context: Any) ->
     """func(chunk, context) for chunks of jobs, results in job order."""
     global _work  # noqa: PLW0603 - handed to forked workers without pickling the context
     n = max(1, workers() - 1)  # this process works too: it consumes the results
-    if len(jobs) < MIN_JOBS_FOR_WORKERS or workers() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if (
+        len(jobs) < MIN_JOBS_FOR_WORKERS
+        or workers() < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         yield from func(jobs, context)
         return
-    chunks = [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     _work = (func, context)
     try:
         with multiprocessing.get_context("fork").Pool(n) as pool:

@@ -26,8 +26,14 @@ def _exists(inv: Inventory, kind: str, name: str) -> bool:
 def _dangling(inv: Inventory, ref: Ref) -> Diagnostic:
     kind, name, path, target, value = ref
     what = "device or server" if target == "node" else target
-    return Diagnostic("R301", Severity.ERROR, f"{kind} {name}: {what} {value!r} is not declared",
-                      inv.pos(kind, name, path), _where(target), f"{kind} {name}")
+    return Diagnostic(
+        "R301",
+        Severity.ERROR,
+        f"{kind} {name}: {what} {value!r} is not declared",
+        inv.pos(kind, name, path),
+        _where(target),
+        f"{kind} {name}",
+    )
 
 
 def _where(target: str) -> str:
@@ -52,8 +58,12 @@ def _refs(inv: Inventory) -> Iterator[Ref]:
         yield "contract", name, ("vendor",), "vendor", contract.vendor
         if contract.sla is not None:
             yield "contract", name, ("sla",), "sla", contract.sla
-        yield from _list(("contract", name), ("covers", "devices"), "device", contract.covers.devices)
-        yield from _list(("contract", name), ("covers", "servers"), "server", contract.covers.servers)
+        yield from _list(
+            ("contract", name), ("covers", "devices"), "device", contract.covers.devices
+        )
+        yield from _list(
+            ("contract", name), ("covers", "servers"), "server", contract.covers.servers
+        )
     for name, service in inv.services.items():
         yield "service", name, ("sla",), "sla", service.sla
         deps = service.depends_on
@@ -75,16 +85,22 @@ def _node_refs(inv: Inventory) -> Iterator[Ref]:
             yield "server", name, ("hardware", "vendor"), "vendor", server.hardware.vendor
 
 
-def _list(owner: tuple[str, str], path: tuple[str, ...], target: str,
-          names: list[str]) -> Iterator[Ref]:
+def _list(
+    owner: tuple[str, str], path: tuple[str, ...], target: str, names: list[str]
+) -> Iterator[Ref]:
     for i, value in enumerate(names):
         yield owner[0], owner[1], (*path, i), target, value
 
 
 def _duplicate_names(inv: Inventory) -> Iterator[Diagnostic]:
     for name in sorted(inv.devices.keys() & inv.servers.keys()):
-        yield Diagnostic("R303", Severity.ERROR,
-                         f"server {name}: a device has the same name; cable ends and services "
-                         "could not tell them apart", inv.pos("server", name, ("name",)),
-                         "rename one of them", f"server {name}",
-                         (inv.pos("device", name, ("name",)),))
+        yield Diagnostic(
+            "R303",
+            Severity.ERROR,
+            f"server {name}: a device has the same name; cable ends and services "
+            "could not tell them apart",
+            inv.pos("server", name, ("name",)),
+            "rename one of them",
+            f"server {name}",
+            (inv.pos("device", name, ("name",)),),
+        )

@@ -57,8 +57,17 @@ _GROUPS = "inventory/groups.yaml"
 def _top_level(collection: Collection, doc: Document) -> tuple[Any, list[Diagnostic]]:
     if not expect_mapping(doc, f"`{collection.key}:` at the top"):
         return None, []
-    diags = [_diag("S202", f"unknown top-level key {key!r}: this file holds `{collection.key}:`",
-                   doc, (key,), key=True) for key in doc.data if key != collection.key]
+    diags = [
+        _diag(
+            "S202",
+            f"unknown top-level key {key!r}: this file holds `{collection.key}:`",
+            doc,
+            (key,),
+            key=True,
+        )
+        for key in doc.data
+        if key != collection.key
+    ]
     if collection.key not in doc.data:
         diags.append(_diag("S203", f"missing top-level key `{collection.key}:`", doc, ()))
         return None, diags
@@ -84,8 +93,15 @@ def _collection(collection: Collection, doc: Document, inventory: Inventory) -> 
         source = SourceMap((Layer(doc, prefix),))
         name = key if collection.keyed else (entry.get("id") if isinstance(entry, dict) else None)
         if collection.keyed and not _NAME.match(str(key)):
-            diags.append(_diag("S201", f"{collection.kind} name {key!r} must match {NAME_PATTERN}",
-                               doc, prefix, key=True))
+            diags.append(
+                _diag(
+                    "S201",
+                    f"{collection.kind} name {key!r} must match {NAME_PATTERN}",
+                    doc,
+                    prefix,
+                    key=True,
+                )
+            )
             continue
         if collection.kind == "group":
             diags.extend(_group(str(key), entry, doc, inventory))
@@ -100,15 +116,24 @@ def _collection(collection: Collection, doc: Document, inventory: Inventory) -> 
     return diags
 
 
-def _store(collection: Collection, name: str, obj: Any, source: SourceMap,
-           inventory: Inventory) -> list[Diagnostic]:
+def _store(
+    collection: Collection, name: str, obj: Any, source: SourceMap, inventory: Inventory
+) -> list[Diagnostic]:
     if collection.kind == "cable":
         inventory.cables.append(obj)
         first = inventory.sources.setdefault(("cable", name), source)
         if first is not source:
-            return [Diagnostic("C409", Severity.ERROR, f"cable id {name!r} is used twice",
-                               source.pos(("id",)), "give every cable a unique id",
-                               f"cable {name}", (first.pos(("id",)),))]
+            return [
+                Diagnostic(
+                    "C409",
+                    Severity.ERROR,
+                    f"cable id {name!r} is used twice",
+                    source.pos(("id",)),
+                    "give every cable a unique id",
+                    f"cable {name}",
+                    (first.pos(("id",)),),
+                )
+            ]
         return []
     getattr(inventory, collection.key)[name] = obj
     inventory.sources[(collection.kind, name)] = source
@@ -119,15 +144,25 @@ def _group(name: str, entry: Any, doc: Document, inventory: Inventory) -> list[D
     prefix = ("groups", name)
     if not isinstance(entry, dict):
         return [_diag("S201", f"group {name!r} must be a mapping of fields", doc, prefix)]
-    diags = [_diag("S202", f"group {name}: {key!r} is not a device or server field", doc,
-                   (*prefix, key), key=True) for key in entry if key not in GROUP_FIELDS]
+    diags = [
+        _diag(
+            "S202",
+            f"group {name}: {key!r} is not a device or server field",
+            doc,
+            (*prefix, key),
+            key=True,
+        )
+        for key in entry
+        if key not in GROUP_FIELDS
+    ]
     inventory.groups[name] = {k: v for k, v in entry.items() if k in GROUP_FIELDS}
     inventory.sources[("group", name)] = SourceMap((Layer(doc, prefix),))
     return diags
 
 
-def _objects(repo: Path, files: InventoryFiles, inventory: Inventory,
-             groups_doc: Document | None) -> list[Diagnostic]:
+def _objects(
+    repo: Path, files: InventoryFiles, inventory: Inventory, groups_doc: Document | None
+) -> list[Diagnostic]:
     """Parse device and server files (in worker processes when there are many), then check
     each one here as it arrives, so parsing and checking overlap on two cores."""
     jobs = [(kind, rel) for kind in OBJECT_FOLDERS for rel in files.objects[kind]]
@@ -144,8 +179,13 @@ def _parse_chunk(jobs: list[tuple[str, str]], repo: Path) -> list[tuple[str, Doc
     return [(kind, read_file(repo / rel, rel)) for kind, rel in jobs]
 
 
-def _register(kind: str, doc: Document, obj: Device | Server | None, inventory: Inventory,
-              groups_doc: Document | None) -> None:
+def _register(
+    kind: str,
+    doc: Document,
+    obj: Device | Server | None,
+    inventory: Inventory,
+    groups_doc: Document | None,
+) -> None:
     stem = Path(doc.path).stem
     if obj is None:
         inventory.unreadable.add((kind, stem))
@@ -163,8 +203,9 @@ def _source(doc: Document, groups: list[str], groups_doc: Document | None) -> So
     return SourceMap(tuple(layers))
 
 
-def _object(kind: str, doc: Document, groups: dict[str, Any],
-            groups_doc: Document | None) -> tuple[Device | Server | None, list[Diagnostic]]:
+def _object(
+    kind: str, doc: Document, groups: dict[str, Any], groups_doc: Document | None
+) -> tuple[Device | Server | None, list[Diagnostic]]:
     stem = Path(doc.path).stem
     if not expect_mapping(doc, f"one {kind}"):
         return None, []
@@ -172,26 +213,46 @@ def _object(kind: str, doc: Document, groups: dict[str, Any],
     diags: list[Diagnostic] = []
     name = data.get("name")
     if name is not None and name != stem:
-        diags.append(_diag("R302", f"{kind} name {name!r} differs from its file name {stem!r}",
-                           doc, ("name",), hint=f"rename the file to {name}.yaml or the {kind}"))
+        diags.append(
+            _diag(
+                "R302",
+                f"{kind} name {name!r} differs from its file name {stem!r}",
+                doc,
+                ("name",),
+                hint=f"rename the file to {name}.yaml or the {kind}",
+            )
+        )
     known = []
     listed = data.get("groups") or []
     for i, group in enumerate(listed if isinstance(listed, list) else []):
         if isinstance(group, str) and group in groups:
             known.append(group)
         elif isinstance(group, str):
-            diags.append(_diag("R301", f"{kind} {stem}: group {group!r} is not declared", doc,
-                               ("groups", i), hint="declare it in inventory/groups.yaml"))
+            diags.append(
+                _diag(
+                    "R301",
+                    f"{kind} {stem}: group {group!r} is not declared",
+                    doc,
+                    ("groups", i),
+                    hint="declare it in inventory/groups.yaml",
+                )
+            )
     source = _source(doc, known, groups_doc)
     model = OBJECT_FOLDERS[kind][1]
-    obj, errors = check(model, merge([data, *(groups[g] for g in known)]), source,
-                        f"{kind} {stem}")
+    obj, errors = check(model, merge([data, *(groups[g] for g in known)]), source, f"{kind} {stem}")
     diags.extend(errors)
     return (obj if name == stem else None), diags
 
 
-def _diag(code: str, message: str, doc: Document, path: tuple[Any, ...], *, key: bool = False,
-          hint: str = "") -> Diagnostic:
+def _diag(
+    code: str,
+    message: str,
+    doc: Document,
+    path: tuple[Any, ...],
+    *,
+    key: bool = False,
+    hint: str = "",
+) -> Diagnostic:
     return Diagnostic(code, Severity.ERROR, message, doc.pos(path, key=key), hint)
 
 

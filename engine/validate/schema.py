@@ -13,7 +13,9 @@ from engine.load.sourcemap import SourceMap
 M = TypeVar("M", bound=BaseModel)
 
 
-def check(model: type[M], data: Any, source: SourceMap, subject: str) -> tuple[M | None, list[Diagnostic]]:
+def check(
+    model: type[M], data: Any, source: SourceMap, subject: str
+) -> tuple[M | None, list[Diagnostic]]:
     """Validate `data` as `model`; on failure return None and one diagnostic per error."""
     try:
         return model.model_validate(data), []
@@ -60,8 +62,15 @@ def _diagnostic(err: ErrorDetails, data: Any, source: SourceMap, subject: str) -
     kind = err["type"]
     if kind == "extra_forbidden":
         pos = source.pos(path, key=True)
-        return _make("S202", f"unknown field {dotted!r}", pos, source, subject, path,
-                     "check the spelling; see the schema in schemas/ for the allowed fields")
+        return _make(
+            "S202",
+            f"unknown field {dotted!r}",
+            pos,
+            source,
+            subject,
+            path,
+            "check the spelling; see the schema in schemas/ for the allowed fields",
+        )
     if kind == "missing":
         pos = source.pos(path[:-1], key=True)
         return _make("S203", f"missing required field {dotted!r}", pos, source, subject, path)
@@ -82,17 +91,31 @@ def _message(err: ErrorDetails) -> str:
 
 def _hint(err: ErrorDetails) -> str:
     value = err.get("input")
-    if err["type"] == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+    if (
+        err["type"] == "string_type"
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
         return f'YAML read this as a number: quote it, e.g. "{value}"'
     if err["type"] in ("int_type", "bool_type") and isinstance(value, str):
         return "remove the quotes"
     return ""
 
 
-def _make(code: str, message: str, pos: Any, source: SourceMap, subject: str,
-          path: tuple[Any, ...], hint: str = "") -> Diagnostic:
+def _make(
+    code: str,
+    message: str,
+    pos: Any,
+    source: SourceMap,
+    subject: str,
+    path: tuple[Any, ...],
+    hint: str = "",
+) -> Diagnostic:
     group = source.inherited_from(path) if pos.path != source.file else None
     if group is not None or pos.path != source.file:
-        message = f"{subject} (inherited from group {group}): {message}" if group else \
-            f"{subject}: {message}"
+        message = (
+            f"{subject} (inherited from group {group}): {message}"
+            if group
+            else f"{subject}: {message}"
+        )
     return Diagnostic(code, Severity.ERROR, message, pos, hint, subject)

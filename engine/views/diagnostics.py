@@ -54,8 +54,13 @@ def summary_line(report: Report) -> str:
 
 def as_dict(d: Diagnostic) -> dict[str, object]:
     return {
-        "code": d.code, "severity": str(d.severity), "message": d.message,
-        "path": d.pos.path, "line": d.pos.line, "column": d.pos.col, "hint": d.hint or None,
+        "code": d.code,
+        "severity": str(d.severity),
+        "message": d.message,
+        "path": d.pos.path,
+        "line": d.pos.line,
+        "column": d.pos.col,
+        "hint": d.hint or None,
         "subject": d.subject or None,
         "related": [{"path": r.path, "line": r.line, "column": r.col} for r in d.related],
     }
@@ -68,8 +73,11 @@ def json_view(report: Report) -> str:
         "command": report.command,
         "valid": c[Severity.ERROR] == 0,
         "files": report.files,
-        "summary": {"errors": c[Severity.ERROR], "warnings": c[Severity.WARNING],
-                    "notes": c[Severity.INFO]},
+        "summary": {
+            "errors": c[Severity.ERROR],
+            "warnings": c[Severity.WARNING],
+            "notes": c[Severity.INFO],
+        },
         "diagnostics": [as_dict(d) for d in report.diagnostics],
     }
     return json.dumps(body, indent=2) + "\n"
@@ -86,8 +94,10 @@ def github(report: Report) -> str:
     for d in report.diagnostics:
         title = _gh_escape(f"{d.code} {_title(report, d.code)}", prop=True)
         message = _gh_escape(d.message + (f" ({d.hint})" if d.hint else ""))
-        lines.append(f"::{level[d.severity]} file={_gh_escape(d.pos.path, prop=True)},"
-                     f"line={d.pos.line},col={d.pos.col},title={title}::{message}")
+        lines.append(
+            f"::{level[d.severity]} file={_gh_escape(d.pos.path, prop=True)},"
+            f"line={d.pos.line},col={d.pos.col},title={title}::{message}"
+        )
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -109,37 +119,65 @@ def sarif(report: Report) -> str:
     used = sorted({d.code for d in report.diagnostics})
     index = {code: i for i, code in enumerate(used)}
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-    rules = [{"id": code, "name": _camel(catalogue.get(code, (code, ""))[0]),
-              "shortDescription": {"text": catalogue.get(code, (code, ""))[0]},
-              "fullDescription": {"text": catalogue.get(code, ("", code))[1] or code},
-              "helpUri": f"{INFO_URI}/blob/main/docs/diagnostics.md#{code.lower()}"}
-             for code in used]
-    results = [{
-        "ruleId": d.code, "ruleIndex": index[d.code], "level": level[d.severity],
-        "message": {"text": d.message + (f" ({d.hint})" if d.hint else "")},
-        "locations": [_location(d.pos.path, d.pos.line, d.pos.col)],
-        **({"relatedLocations": [dict(_location(r.path, r.line, r.col), id=i)
-                                 for i, r in enumerate(d.related)]} if d.related else {}),
-    } for d in report.diagnostics]
+    rules = [
+        {
+            "id": code,
+            "name": _camel(catalogue.get(code, (code, ""))[0]),
+            "shortDescription": {"text": catalogue.get(code, (code, ""))[0]},
+            "fullDescription": {"text": catalogue.get(code, ("", code))[1] or code},
+            "helpUri": f"{INFO_URI}/blob/main/docs/diagnostics.md#{code.lower()}",
+        }
+        for code in used
+    ]
+    results = [
+        {
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": level[d.severity],
+            "message": {"text": d.message + (f" ({d.hint})" if d.hint else "")},
+            "locations": [_location(d.pos.path, d.pos.line, d.pos.col)],
+            **(
+                {
+                    "relatedLocations": [
+                        dict(_location(r.path, r.line, r.col), id=i)
+                        for i, r in enumerate(d.related)
+                    ]
+                }
+                if d.related
+                else {}
+            ),
+        }
+        for d in report.diagnostics
+    ]
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "underlay", "version": __version__,
-                                "informationUri": INFO_URI, "rules": rules}},
-            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "repository root"}}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "underlay",
+                        "version": __version__,
+                        "informationUri": INFO_URI,
+                        "rules": rules,
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "repository root"}}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
     }
     return json.dumps(log, indent=2) + "\n"
 
 
 def _location(path: str, line: int, col: int) -> dict[str, object]:
-    return {"physicalLocation": {
-        "artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
-        "region": {"startLine": line, "startColumn": col},
-    }}
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": line, "startColumn": col},
+        }
+    }
 
 
 def _camel(title: str) -> str:
@@ -151,18 +189,30 @@ def junit(report: Report) -> str:
     for d in report.diagnostics:
         kind = "failure" if d.severity is Severity.ERROR else "skipped"
         body = escape(f"{d.pos}: {d.message}" + (f" ({d.hint})" if d.hint else ""))
-        detail = (f"<failure type={quoteattr(d.code)} message={quoteattr(d.message)}>{body}"
-                  "</failure>" if kind == "failure" else f"<skipped message={quoteattr(body)}/>")
-        cases.append(f'  <testcase classname={quoteattr(d.pos.path)} '
-                     f'name={quoteattr(f"{d.code} line {d.pos.line}")}>{detail}</testcase>')
+        detail = (
+            f"<failure type={quoteattr(d.code)} message={quoteattr(d.message)}>{body}</failure>"
+            if kind == "failure"
+            else f"<skipped message={quoteattr(body)}/>"
+        )
+        cases.append(
+            f"  <testcase classname={quoteattr(d.pos.path)} "
+            f"name={quoteattr(f'{d.code} line {d.pos.line}')}>{detail}</testcase>"
+        )
     if not cases:
         cases.append(f'  <testcase classname="underlay" name={quoteattr(report.command)}/>')
     failures = report.counts[Severity.ERROR]
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="underlay '
-            f'{escape(report.command)}" tests="{len(cases)}" failures="{failures}">\n'
-            + "\n".join(cases) + "\n</testsuite>\n")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="underlay '
+        f'{escape(report.command)}" tests="{len(cases)}" failures="{failures}">\n'
+        + "\n".join(cases)
+        + "\n</testsuite>\n"
+    )
 
 
 VIEWS: dict[str, Callable[[Report], str]] = {
-    "text": text, "json": json_view, "github": github, "sarif": sarif, "junit": junit,
+    "text": text,
+    "json": json_view,
+    "github": github,
+    "sarif": sarif,
+    "junit": junit,
 }
