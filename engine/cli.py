@@ -16,6 +16,7 @@ from engine import __version__, schemagen
 from engine.errors import EngineError, UsageError
 from engine.load.repo import resolve_repo
 from engine.validate import validate
+from engine.views import codes
 from engine.views.diagnostics import VIEWS, Report
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAULT = 0, 1, 2
@@ -49,6 +50,20 @@ def cmd_schemas(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if bad else EXIT_OK
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    if args.all:
+        sys.stdout.write(codes.catalogue_markdown())
+        return EXIT_OK
+    if not args.code:
+        raise UsageError("name a diagnostic code (e.g. `underlay explain Y102`) or use --all")
+    text = codes.explain(args.code)
+    if text is None:
+        print(f"underlay: unknown diagnostic code {args.code!r}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
 def _formats(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
     parser.add_argument(
         "--format", choices=list(choices), default="text", help="output format (default: text)"
@@ -76,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schemas", help="write the JSON Schemas into schemas/ (or --check them)")
     p.add_argument("--check", action="store_true", help="exit 1 if schemas/ is stale")
     p.set_defaults(func=cmd_schemas)
+    p = sub.add_parser("explain", help="explain a diagnostic code (or --all as Markdown)")
+    p.add_argument("code", nargs="?", help="a code such as Y102")
+    p.add_argument("--all", action="store_true", help="the whole catalogue, as Markdown")
+    p.set_defaults(func=cmd_explain)
     return parser
 
 
