@@ -5,9 +5,11 @@
     node_exec(DEFAULT_STATE_DIR, "r1", ["vtysh", "-c", "show bgp summary json"])
     down(DEFAULT_STATE_DIR)              # DownReport; idempotent, cleans a half-built lab too
 
-Layers: spec (what) -> build (up) -> node / host (how) -> probe (converged?) -> status
--> teardown (down). The state dir's state.json (see engine.lab.state) is what the rest of
-the engine reads to connect: mgmt addresses, user, key at <state_dir>/keys/id_ed25519.
+From a repository: `up(lab_spec(inventory).spec)`; `require_running(inventory)` guards commands
+that contact devices. Layers: inventory (the repo's lab) -> spec (what) -> build (up) -> node /
+host (how) -> probe (converged?) -> status -> teardown (down). The state dir's state.json (see
+engine.lab.state) is what the rest of the engine reads to connect: mgmt addresses, user, key at
+<state_dir>/keys/id_ed25519.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from engine.lab.errors import (
     PreflightError,
 )
 from engine.lab.host import preflight
+from engine.lab.inventory import BROWNFIELD, Difference, LabBuild, lab_spec, require_running
 from engine.lab.node import run_in_node
 from engine.lab.procs import runs_in
 from engine.lab.spec import LAB_RANGE, LabLink, LabNode, LabSpec, check_spec
@@ -37,11 +40,14 @@ from engine.lab.status import LabStatus, status
 from engine.lab.teardown import DownReport, down
 
 __all__ = [
+    "BROWNFIELD",
     "DEFAULT_STATE_DIR",
     "LAB_RANGE",
     "CommandError",
     "ConvergenceTimeout",
+    "Difference",
     "DownReport",
+    "LabBuild",
     "LabBuildError",
     "LabError",
     "LabExistsError",
@@ -58,9 +64,11 @@ __all__ = [
     "check_spec",
     "down",
     "is_up",
+    "lab_spec",
     "node_exec",
     "preflight",
     "read_state",
+    "require_running",
     "status",
     "up",
 ]
