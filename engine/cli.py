@@ -11,12 +11,16 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from engine import __version__, schemagen
+from engine import __version__, lab, schemagen
 from engine.errors import EngineError, UsageError
 from engine.load.repo import resolve_repo
-from engine.validate import validate
+from engine.render import render_all, write
+from engine.validate import ValidationResult, validate
 from engine.views import codes
+from engine.views import lab as lab_view
+from engine.views import render as render_view
 from engine.views.diagnostics import VIEWS, Report
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAULT = 0, 1, 2
@@ -64,6 +68,74 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _invalid(result: ValidationResult) -> int:
+    """Commands that need a valid inventory show validate's errors and stop."""
+    sys.stderr.write(VIEWS["text"](Report("validate", result.diagnostics, result.files)))
+    return EXIT_PROBLEMS
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    result = validate(resolve_repo(args.repo))
+    if not result.ok:
+        return _invalid(result)
+    unknown = [name for name in args.device or [] if result.inventory.node(name) is None]
+    if unknown:
+        raise UsageError(f"--device {', '.join(unknown)}: no such device or server in the repo")
+    rendered = render_all(result.inventory, args.device)
+    for line in render_view.skipped_lines(rendered):
+        print(f"underlay: {line}", file=sys.stderr)
+    if args.out:
+        print(f"wrote {len(write(rendered, Path(args.out)))} files under {args.out}")
+    else:
+        sys.stdout.write(render_view.VIEWS[args.format](rendered))
+    return EXIT_OK
+
+
+def cmd_lab_up(args: argparse.Namespace) -> int:
+    result = validate(resolve_repo(args.repo))
+    if not result.ok:
+        return _invalid(result)
+    build = lab.lab_spec(result.inventory, converged=args.converged)
+    try:
+        report = lab.up(build.spec, args.state_dir, timeout=args.timeout)
+    except lab.LabError as exc:
+        return _lab_failed("up", exc, args.state_dir)
+    if args.format == "json":
+        sys.stdout.write(lab_view.up_json(build, report))
+    else:
+        state = lab.read_state(lab.LabPaths(Path(args.state_dir)))
+        sys.stdout.write(lab_view.up_text(build, report, state))
+    return EXIT_OK
+
+
+def cmd_lab_down(args: argparse.Namespace) -> int:
+    try:
+        report = lab.down(args.state_dir)
+    except lab.LabError as exc:
+        return _lab_failed("down", exc, args.state_dir)
+    sys.stdout.write(lab_view.down_text(report))
+    return EXIT_PROBLEMS if report.leftovers else EXIT_OK
+
+
+def cmd_lab_status(args: argparse.Namespace) -> int:
+    try:
+        status = lab.status(args.state_dir)
+    except lab.LabNotUpError:
+        print(f"underlay: no lab in {args.state_dir}: start one with `underlay lab up`")
+        return EXIT_PROBLEMS
+    view = lab_view.status_json if args.format == "json" else lab_view.status_text
+    sys.stdout.write(view(status))
+    return EXIT_OK
+
+
+def _lab_failed(step: str, exc: lab.LabError, state_dir: Path) -> int:
+    """The host or the lab, not the engine, is at fault: say what to do, exit 1."""
+    print(f"underlay: lab {step}: {exc}", file=sys.stderr)
+    if isinstance(exc, lab.LabBuildError | lab.ConvergenceTimeout):
+        print(f"underlay: clean up: underlay lab down --state-dir {state_dir}", file=sys.stderr)
+    return EXIT_PROBLEMS
+
+
 def _formats(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
     parser.add_argument(
         "--format", choices=list(choices), default="text", help="output format (default: text)"
@@ -95,7 +167,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code", nargs="?", help="a code such as Y102")
     p.add_argument("--all", action="store_true", help="the whole catalogue, as Markdown")
     p.set_defaults(func=cmd_explain)
+    _add_render(sub)
+    _add_lab(sub)
     return parser
+
+
+def _add_render(sub: Any) -> None:
+    p = sub.add_parser("render", help="render the intended configs of devices and servers")
+    p.add_argument("--device", action="append", metavar="NAME", help="only NAME (repeatable)")
+    p.add_argument("--out", metavar="DIR", help="write DIR/<name>/<path> files instead of printing")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_render)
+
+
+def _add_lab(sub: Any) -> None:
+    lab_parser = sub.add_parser("lab", help="the local device lab built from the inventory")
+    verbs = lab_parser.add_subparsers(dest="lab_command", metavar="VERB", required=True)
+    up = verbs.add_parser("up", help="build the lab (brownfield unless --converged) and wait")
+    up.add_argument(
+        "--converged", action="store_true", help="start every node with its intended config"
+    )
+    up.add_argument("--timeout", type=float, default=60, help="seconds to wait for convergence")
+    up.add_argument("--format", choices=["text", "json"], default="text")
+    up.set_defaults(func=cmd_lab_up)
+    down = verbs.add_parser("down", help="remove everything the lab created")
+    down.set_defaults(func=cmd_lab_down)
+    status = verbs.add_parser("status", help="nodes, daemons, BGP sessions, LLDP neighbours")
+    status.add_argument("--format", choices=["text", "json"], default="text")
+    status.set_defaults(func=cmd_lab_status)
+    for verb in (up, down, status):
+        verb.add_argument(
+            "--state-dir",
+            type=Path,
+            default=lab.DEFAULT_STATE_DIR,
+            help=f"where the lab keeps its state (default: {lab.DEFAULT_STATE_DIR})",
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

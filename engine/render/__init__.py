@@ -18,6 +18,7 @@ from engine.render.run import (
     render,
     render_all,
     strip_banner,
+    write,
 )
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "render",
     "render_all",
     "strip_banner",
+    "write",
 ]

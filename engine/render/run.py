@@ -143,3 +143,15 @@ def _environment() -> jinja2.Environment:
 
 def _template(name: str) -> jinja2.Template:
     return _environment().get_template(name)
+
+
+def write(result: RenderResult, folder: Path) -> list[Path]:
+    """One file per artifact: FOLDER/<name>/<path on the device>; returns the files written."""
+    written = []
+    for rendered in result.rendered:
+        for path, content in rendered.artifacts().items():
+            target = folder / rendered.name / path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+            written.append(target)
+    return written
