@@ -35,7 +35,7 @@ def _emit(text: str, out: str | None) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    result = validate(resolve_repo(args.repo))
+    result = validate(resolve_repo(args.repo), incremental=not args.no_cache)
     _emit(VIEWS[args.format](Report("validate", result.diagnostics, result.files)), args.output)
     return EXIT_OK if result.ok else EXIT_PROBLEMS
 
@@ -159,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     p = sub.add_parser("validate", help="check YAML, schemas, references and consistency")
     _formats(p, ["text", "json", "github", "sarif", "junit"])
+    p.add_argument("--no-cache", action="store_true",
+                   help="re-read every file (by default unchanged files' results come from "
+                   ".underlay/cache/)")
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("schemas", help="write the JSON Schemas into schemas/ (or --check them)")
     p.add_argument("--check", action="store_true", help="exit 1 if schemas/ is stale")

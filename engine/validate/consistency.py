@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from ipaddress import IPv4Address, IPv4Interface, IPv6Interface
+from datetime import date
+from ipaddress import IPv4Address, ip_address, ip_network
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.diagnostics import Diagnostic, Pos, Severity
-from engine.model.inventory import CableStatus, Device, Server, ServerKind, ServerRole
-from engine.model.layout import Inventory
-
-Node = Device | Server
+from engine.validate.facts import Addr, Facts, NodeFacts
 
 
-def check(inv: Inventory) -> list[Diagnostic]:
+def check(facts: Facts) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     for rule in (
         _cable_ports,
@@ -27,7 +25,7 @@ def check(inv: Inventory) -> list[Diagnostic]:
         _timezones,
         _coverage,
     ):
-        diags.extend(rule(inv))
+        diags.extend(rule(facts))
     return diags
 
 
@@ -43,243 +41,250 @@ def _diag(
     return Diagnostic(code, severity, message, pos, hint, subject, related)
 
 
-def _nodes(inv: Inventory) -> Iterator[tuple[str, str, Node]]:
-    for name, device in inv.devices.items():
-        yield "device", name, device
-    for name, server in inv.servers.items():
-        yield "server", name, server
+def _nodes(facts: Facts) -> Iterator[NodeFacts]:
+    yield from facts.devices.values()
+    yield from facts.servers.values()
 
 
-def _kind(inv: Inventory, name: str) -> str:
-    return "device" if name in inv.devices else "server"
+def _net(addr: Addr, bits: int = 32) -> tuple[int, int]:
+    value, plen = addr
+    return value >> (bits - plen), plen
 
 
-def _cable_ports(inv: Inventory) -> Iterator[Diagnostic]:
+def _show(addr: Addr, bits: int = 32) -> str:
+    return str(ip_network((addr[0] >> (bits - addr[1]) << (bits - addr[1]), addr[1])))
+
+
+def _cable_ports(facts: Facts) -> Iterator[Diagnostic]:
     used: dict[tuple[str, str], str] = {}
-    for cable in inv.cables:
-        if cable.status is CableStatus.DECOMMISSIONED:
+    for cable in facts.cables:
+        if not cable.active:
             continue
-        for end_name in ("a", "b"):
-            end = getattr(cable, end_name)
-            node = inv.node(end.device)
-            pos = inv.pos("cable", cable.id, (end_name, "port"))
-            if node is not None and end.port not in node.interfaces:
+        for end_name, (device, port) in (("a", cable.a), ("b", cable.b)):
+            node = facts.node(device)
+            path = (end_name, "port")
+            if node is not None and port not in node.interfaces:
                 yield _diag(
                     "C401",
-                    f"cable {cable.id}: {end.device} declares no port {end.port!r}",
-                    pos,
+                    f"cable {cable.id}: {device} declares no port {port!r}",
+                    facts.pos("cable", cable.id, path),
                     f"cable {cable.id}",
-                    f"add interfaces.{end.port} to {end.device} or fix the port name",
+                    f"add interfaces.{port} to {device} or fix the port name",
                 )
-            first = used.setdefault((end.device, end.port), cable.id)
+            first = used.setdefault((device, port), cable.id)
             if first != cable.id:
                 yield _diag(
                     "C402",
-                    f"cable {cable.id}: port {end.device}:{end.port} is already "
-                    f"the end of cable {first}",
-                    pos,
+                    f"cable {cable.id}: port {device}:{port} is already the end of cable {first}",
+                    facts.pos("cable", cable.id, path),
                     f"cable {cable.id}",
                     "a port takes one cable",
-                    (inv.pos("cable", first, ("id",)),),
+                    (facts.pos("cable", first, ("id",)),),
                 )
 
 
-def _hypervisors(inv: Inventory) -> Iterator[Diagnostic]:
-    for name, server in inv.servers.items():
+def _hypervisors(facts: Facts) -> Iterator[Diagnostic]:
+    for name, server in facts.servers.items():
         subject = f"server {name}"
-        if server.kind is ServerKind.PHYSICAL and server.host is not None:
+        if server.server_kind == "physical" and server.host is not None:
             yield _diag(
                 "C410",
                 f"{subject}: a physical server has no host",
-                inv.pos("server", name, ("host",)),
+                facts.pos("server", name, ("host",)),
                 subject,
                 "remove `host` or set `kind: virtual`",
             )
-        if server.kind is not ServerKind.VIRTUAL:
+        if server.server_kind != "virtual":
             continue
         if server.host is None:
             yield _diag(
                 "C403",
                 f"{subject}: a virtual server needs `host` (its hypervisor)",
-                inv.pos("server", name, ("kind",)),
+                facts.pos("server", name, ("kind",)),
                 subject,
             )
             continue
-        host = inv.servers.get(server.host)
-        if host is not None and (
-            host.kind is not ServerKind.PHYSICAL or host.role is not ServerRole.HYPERVISOR
-        ):
+        host = facts.servers.get(server.host)
+        if host is not None and (host.server_kind != "physical" or host.role != "hypervisor"):
             yield _diag(
                 "C403",
-                f"{subject}: host {server.host!r} is a {host.kind} {host.role} "
-                "server, not a physical hypervisor",
-                inv.pos("server", name, ("host",)),
+                f"{subject}: host {server.host!r} is a {host.server_kind} "
+                f"{host.role} server, not a physical hypervisor",
+                facts.pos("server", name, ("host",)),
                 subject,
-                related=(inv.pos("server", server.host, ("role",)),),
+                related=(facts.pos("server", server.host, ("role",)),),
             )
 
 
-AddressRow = tuple[str, str, str, str, IPv4Interface | IPv6Interface]
+AddressRow = tuple[NodeFacts, str, str, Addr]  # node, interface, family, address
 
 
-def _interface_addresses(inv: Inventory) -> list[AddressRow]:
+def _interface_addresses(facts: Facts) -> list[AddressRow]:
     return [
-        (kind, name, ifname, family, address)
-        for kind, name, node in _nodes(inv)
-        for ifname, itf in node.interfaces.items()
-        for family, address in (("ipv4", itf.ipv4), ("ipv6", itf.ipv6))
-        if address is not None
+        (node, ifname, family, addr)
+        for node in _nodes(facts)
+        for ifname, (v4, v6) in node.interfaces.items()
+        for family, addr in (("ipv4", v4), ("ipv6", v6))
+        if addr is not None
     ]
 
 
-def _addresses(inv: Inventory) -> Iterator[Diagnostic]:
-    owners: dict[tuple[int, int], AddressRow] = {}
-    for row in _interface_addresses(inv):
-        kind, name, ifname, family, address = row
-        # int() of an interface is its address; the version keeps v4 and v6 apart
-        first = owners.setdefault((address.version, int(address)), row)
-        if first[:3] != (kind, name, ifname):
-            path = ("interfaces", ifname, family)
+def _addresses(facts: Facts) -> Iterator[Diagnostic]:
+    owners: dict[tuple[str, int], AddressRow] = {}
+    for row in _interface_addresses(facts):
+        node, ifname, family, addr = row
+        first = owners.setdefault((family, addr[0]), row)
+        if (first[0].name, first[1]) != (node.name, ifname):
+            shown = ip_address(addr[0]) if family == "ipv4" else ip_address(addr[0].to_bytes(16))
             yield _diag(
                 "C404",
-                f"{kind} {name}: {address.ip} on {ifname} is already configured "
-                f"on {first[1]}:{first[2]}",
-                inv.pos(kind, name, path),
-                f"{kind} {name}",
-                related=(inv.pos(first[0], first[1], ("interfaces", first[2], first[3])),),
+                f"{node.kind} {node.name}: {shown} on {ifname} is already "
+                f"configured on {first[0].name}:{first[1]}",
+                facts.pos(node.kind, node.name, ("interfaces", ifname, family)),
+                f"{node.kind} {node.name}",
+                related=(
+                    facts.pos(first[0].kind, first[0].name, ("interfaces", first[1], first[2])),
+                ),
             )
 
 
-def _cable_subnets(inv: Inventory) -> Iterator[Diagnostic]:
-    for cable in inv.cables:
-        ends = [(e.device, e.port, inv.node(e.device)) for e in (cable.a, cable.b)]
-        addrs = [
-            n.interfaces[p].ipv4 if n is not None and p in n.interfaces else None
-            for _, p, n in ends
-        ]
-        if addrs[0] is None or addrs[1] is None or addrs[0].network == addrs[1].network:
+def _v4(facts: Facts, device: str, port: str) -> tuple[NodeFacts, Addr] | None:
+    node = facts.node(device)
+    addr = node.interfaces.get(port, (None, None))[0] if node else None
+    return (node, addr) if node is not None and addr is not None else None
+
+
+def _cable_subnets(facts: Facts) -> Iterator[Diagnostic]:
+    for cable in facts.cables:
+        a, b = _v4(facts, *cable.a), _v4(facts, *cable.b)
+        if a is None or b is None or _net(a[1]) == _net(b[1]):
             continue
         yield _diag(
             "C405",
-            f"cable {cable.id}: {ends[0][0]}:{ends[0][1]} is in {addrs[0].network} "
-            f"but {ends[1][0]}:{ends[1][1]} is in {addrs[1].network}",
-            inv.pos("cable", cable.id, ("id",)),
+            f"cable {cable.id}: {cable.a[0]}:{cable.a[1]} is in {_show(a[1])} "
+            f"but {cable.b[0]}:{cable.b[1]} is in {_show(b[1])}",
+            facts.pos("cable", cable.id, ("id",)),
             f"cable {cable.id}",
             "both ends of a routed link share one subnet",
             (
-                inv.pos(_kind(inv, ends[0][0]), ends[0][0], ("interfaces", ends[0][1], "ipv4")),
-                inv.pos(_kind(inv, ends[1][0]), ends[1][0], ("interfaces", ends[1][1], "ipv4")),
+                facts.pos(a[0].kind, a[0].name, ("interfaces", cable.a[1], "ipv4")),
+                facts.pos(b[0].kind, b[0].name, ("interfaces", cable.b[1], "ipv4")),
             ),
         )
 
 
-def _bgp(inv: Inventory) -> Iterator[Diagnostic]:
-    owner = {int(a): (k, n) for k, n, _, f, a in _interface_addresses(inv) if f == "ipv4"}
-    for name, device in inv.devices.items():
-        if device.bgp is None:
-            continue
-        nets = [i.ipv4.network for i in device.interfaces.values() if i.ipv4 is not None]
-        for i, nbr in enumerate(device.bgp.neighbors):
+def _bgp(facts: Facts) -> Iterator[Diagnostic]:
+    owner = {
+        addr[0]: node for node, _, family, addr in _interface_addresses(facts) if family == "ipv4"
+    }
+    for name, device in facts.devices.items():
+        nets = [v4 for v4, _ in device.interfaces.values() if v4 is not None]
+        for i, (address, remote_as) in enumerate(device.neighbors):
             path = ("bgp", "neighbors", i)
-            yield from _bgp_neighbor(inv, name, nbr.address, nbr.remote_as, path, nets, owner)
+            yield from _bgp_neighbor(facts, name, address, remote_as, path, nets, owner)
 
 
 def _bgp_neighbor(
-    inv: Inventory,
+    facts: Facts,
     name: str,
-    address: IPv4Address,
+    address: int,
     remote_as: int,
     path: tuple[Any, ...],
-    nets: list[Any],
-    owner: dict[int, tuple[str, str]],
+    nets: list[Addr],
+    owner: dict[int, NodeFacts],
 ) -> Iterator[Diagnostic]:
     subject = f"device {name}"
-    if not any(address in net for net in nets):
+    if not any(_net((address, plen)) == _net((net, plen)) for net, plen in nets):
         yield _diag(
             "C406",
-            f"{subject}: BGP neighbour {address} is on no connected subnet",
-            inv.pos("device", name, (*path, "address")),
+            f"{subject}: BGP neighbour {IPv4Address(address)} is on no connected subnet",
+            facts.pos("device", name, (*path, "address")),
             subject,
             "eBGP neighbours are the far end of a directly connected link",
         )
-    peer = owner.get(int(address))
-    peer_dev = inv.devices.get(peer[1]) if peer and peer[0] == "device" else None
-    if peer_dev is not None and peer_dev.bgp is not None and peer_dev.bgp.asn != remote_as:
+    peer = owner.get(address)
+    if (
+        peer is not None
+        and peer.kind == "device"
+        and peer.asn is not None
+        and peer.asn != remote_as
+    ):
         yield _diag(
             "C407",
-            f"{subject}: neighbour {address} is {peer_dev.name} with ASN "
-            f"{peer_dev.bgp.asn}, but remote_as is {remote_as}",
-            inv.pos("device", name, (*path, "remote_as")),
+            f"{subject}: neighbour {IPv4Address(address)} is {peer.name} with ASN "
+            f"{peer.asn}, but remote_as is {remote_as}",
+            facts.pos("device", name, (*path, "remote_as")),
             subject,
-            related=(inv.pos("device", peer_dev.name, ("bgp", "asn")),),
+            related=(facts.pos("device", peer.name, ("bgp", "asn")),),
         )
 
 
-def _contracts(inv: Inventory) -> Iterator[Diagnostic]:
-    for name, contract in inv.contracts.items():
+def _contracts(facts: Facts) -> Iterator[Diagnostic]:
+    for name, contract in facts.contracts.items():
         if contract.ends < contract.starts:
+            ends, starts = date.fromordinal(contract.ends), date.fromordinal(contract.starts)
             yield _diag(
                 "C408",
-                f"contract {name}: ends {contract.ends} before it starts {contract.starts}",
-                inv.pos("contract", name, ("ends",)),
+                f"contract {name}: ends {ends} before it starts {starts}",
+                facts.pos("contract", name, ("ends",)),
                 f"contract {name}",
             )
 
 
-def _management(inv: Inventory) -> Iterator[Diagnostic]:
-    seen: dict[IPv4Address, tuple[str, str]] = {}
-    for kind, name, node in _nodes(inv):
-        first = seen.setdefault(node.management.address, (kind, name))
-        if first != (kind, name):
+def _management(facts: Facts) -> Iterator[Diagnostic]:
+    seen: dict[int, NodeFacts] = {}
+    for node in _nodes(facts):
+        first = seen.setdefault(node.mgmt, node)
+        if first is not node:
             yield _diag(
                 "C411",
-                f"{kind} {name}: management address {node.management.address} is "
-                f"also {first[0]} {first[1]}'s",
-                inv.pos(kind, name, ("management", "address")),
-                f"{kind} {name}",
-                related=(inv.pos(*first, ("management", "address")),),
+                f"{node.kind} {node.name}: management address "
+                f"{IPv4Address(node.mgmt)} is also {first.kind} {first.name}'s",
+                facts.pos(node.kind, node.name, ("management", "address")),
+                f"{node.kind} {node.name}",
+                related=(facts.pos(first.kind, first.name, ("management", "address")),),
             )
 
 
-def _timezones(inv: Inventory) -> Iterator[Diagnostic]:
-    for name, site in inv.sites.items():
+def _timezones(facts: Facts) -> Iterator[Diagnostic]:
+    for name, timezone in facts.sites.items():
         try:
-            ZoneInfo(site.timezone)
+            ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
             yield _diag(
                 "C413",
-                f"site {name}: {site.timezone!r} is not an IANA time zone",
-                inv.pos("site", name, ("timezone",)),
+                f"site {name}: {timezone!r} is not an IANA time zone",
+                facts.pos("site", name, ("timezone",)),
                 f"site {name}",
                 "use a name such as Europe/Berlin or America/New_York",
             )
 
 
-def _coverage(inv: Inventory) -> Iterator[Diagnostic]:
+def _coverage(facts: Facts) -> Iterator[Diagnostic]:
     covers = {
-        cid: {"device": set(c.covers.devices), "server": set(c.covers.servers)}
-        for cid, c in inv.contracts.items()
+        cid: {"device": set(c.devices), "server": set(c.servers)}
+        for cid, c in facts.contracts.items()
     }
-    for kind, name, node in _nodes(inv):
+    for node in _nodes(facts):
         for i, cid in enumerate(node.contracts):
-            if cid in covers and name not in covers[cid][kind]:
+            if cid in covers and node.name not in covers[cid][node.kind]:
                 yield _diag(
                     "C412",
-                    f"{kind} {name}: lists contract {cid}, which does not cover it",
-                    inv.pos(kind, name, ("contracts", i)),
-                    f"{kind} {name}",
-                    f"add {name} to contracts.{cid}.covers.{kind}s",
+                    f"{node.kind} {node.name}: lists contract {cid}, which does not cover it",
+                    facts.pos(node.kind, node.name, ("contracts", i)),
+                    f"{node.kind} {node.name}",
+                    f"add {node.name} to contracts.{cid}.covers.{node.kind}s",
                     severity=Severity.WARNING,
                 )
-    for cid, contract in inv.contracts.items():
-        for kind in ("device", "server"):
-            for i, name in enumerate(getattr(contract.covers, kind + "s")):
-                covered = inv.node(name)
+    for cid, contract in facts.contracts.items():
+        for kind, names in (("device", contract.devices), ("server", contract.servers)):
+            for i, name in enumerate(names):
+                covered = facts.node(name)
                 if covered is not None and cid not in covered.contracts:
                     yield _diag(
                         "C412",
                         f"contract {cid}: covers {kind} {name}, which does not list it",
-                        inv.pos("contract", cid, ("covers", kind + "s", i)),
+                        facts.pos("contract", cid, ("covers", kind + "s", i)),
                         f"contract {cid}",
                         f"add {cid} to {name}'s contracts",
                         severity=Severity.WARNING,

@@ -10,48 +10,139 @@ from typing import Any
 from engine.diagnostics import Diagnostic, Severity
 from engine.load.inherit import merge
 from engine.load.reader import Document, expect_mapping, read_file
-from engine.load.repo import InventoryFiles, discover, read_all
+from engine.load.repo import InventoryFiles, discover
 from engine.load.sourcemap import Layer, SourceMap
 from engine.model.inventory import Device, Server
 from engine.model.layout import COLLECTIONS, OBJECT_FOLDERS, Collection, Inventory
 from engine.model.types import NAME_PATTERN
 from engine.validate import consistency, parallel, references
+from engine.validate.cache import Stat, ValidationCache, stat
+from engine.validate.facts import (
+    Facts,
+    add_collection,
+    add_node,
+    collection_payload,
+    node_facts,
+    pack,
+)
 from engine.validate.schema import check
 
 _NAME = re.compile(NAME_PATTERN)
+_GROUPS = "inventory/groups.yaml"
 GROUP_FIELDS = frozenset(Device.model_fields) | frozenset(Server.model_fields)
 GROUP_FIELDS -= {"name", "groups"}
 
 
 @dataclass
 class ValidationResult:
+    """Diagnostics, and the validated inventory.
+
+    An incremental run (`validate(repo, incremental=True)`) only holds the models of the files
+    it re-read; use a full run where the models are needed (standards, render, plan).
+    """
+
     inventory: Inventory
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
+    reread: int = 0
 
     @property
     def ok(self) -> bool:
         return not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
-def validate(repo: Path) -> ValidationResult:
+def validate(repo: Path, *, incremental: bool = False) -> ValidationResult:
+    """Validate a repository's inventory: YAML, schemas, then references and consistency."""
     files = discover(repo)
-    docs = read_all(repo, files.collections)
-    inventory = Inventory()
+    cache = ValidationCache.open(repo) if incremental else None
+    run = _Run(repo, cache, Inventory(), Facts(repo))
     diags: list[Diagnostic] = list(files.diagnostics)
     for collection in COLLECTIONS:
-        doc = docs.get(collection.file)
-        if doc is not None:
-            diags.extend(_collection(collection, doc, inventory))
-            diags.extend(doc.diagnostics)
-    diags.extend(_objects(repo, files, inventory, docs.get(_GROUPS)))
-    diags.extend(references.check(inventory))
-    diags.extend(consistency.check(inventory))
+        if collection.file in files.collections:
+            diags.extend(run.collection(collection))
+    diags.extend(run.objects(files))
+    diags.extend(references.check(run.facts))
+    diags.extend(consistency.check(run.facts))
     diags.sort(key=Diagnostic.sort_key)
-    return ValidationResult(inventory, diags, len(files.all()))
+    if cache is not None:
+        cache.save(run.groups_stat, set(files.all()))
+    return ValidationResult(run.inventory, diags, len(files.all()), run.reread)
 
 
-_GROUPS = "inventory/groups.yaml"
+@dataclass
+class _Run:
+    repo: Path
+    cache: ValidationCache | None
+    inventory: Inventory
+    facts: Facts
+    groups_doc: Document | None = None
+    reread: int = 0
+
+    @property
+    def groups_stat(self) -> Stat | None:
+        return stat(self.repo / _GROUPS)
+
+    def collection(self, collection: Collection) -> list[Diagnostic]:
+        rel = collection.file
+        current = stat(self.repo / rel)
+        # groups are always read: re-validated devices and servers merge them
+        hit = (
+            None
+            if collection.kind == "group" or self.cache is None
+            else self.cache.get(rel, current)
+        )
+        if hit is not None:
+            diags, payload = hit
+        else:
+            self.reread += 1
+            doc = read_file(self.repo / rel, rel)
+            if collection.kind == "group":
+                self.groups_doc = doc
+            diags = _collection(collection, doc, self.inventory) + doc.diagnostics
+            payload = collection_payload(collection.kind, self.inventory)
+            if self.cache is not None:
+                self.cache.put(rel, current, diags, payload)
+        add_collection(self.facts, collection.kind, rel, payload)
+        return diags
+
+    def objects(self, files: InventoryFiles) -> list[Diagnostic]:
+        """Device and server files: cached results where the file is unchanged; the rest are
+        parsed (in worker processes when there are many) and checked here as they arrive."""
+        groups = self.groups_stat
+        jobs, diags = [], []
+        for kind in OBJECT_FOLDERS:
+            for rel in files.objects[kind]:
+                current = stat(self.repo / rel)
+                hit = (
+                    self.cache.get(rel, current, needs_groups=groups, object_file=True)
+                    if self.cache is not None
+                    else None
+                )
+                if hit is None:
+                    jobs.append((kind, rel, current))
+                    continue
+                diags.extend(hit[0])
+                add_node(self.facts, kind, rel, hit[1])
+        for (kind, doc), (_, rel, current) in zip(
+            parallel.run(_parse_chunk, [(k, r) for k, r, _ in jobs], self.repo), jobs, strict=True
+        ):
+            diags.extend(self.fresh_object(kind, rel, doc, current))
+        self.reread += len(jobs)
+        return diags
+
+    def fresh_object(
+        self, kind: str, rel: str, doc: Document, current: Stat | None
+    ) -> list[Diagnostic]:
+        obj, errors = _object(kind, doc, self.inventory.groups, self.groups_doc)
+        diags = doc.diagnostics + errors
+        _register(kind, doc, obj, self.inventory, self.groups_doc)
+        packed = None if obj is None else pack(node_facts(kind, obj))
+        add_node(self.facts, kind, rel, packed)
+        if obj is not None:
+            self.facts.sources[(kind, obj.name)] = self.inventory.sources[(kind, obj.name)]
+        if self.cache is not None:
+            self.cache.put(rel, current, diags, packed)
+        return diags
 
 
 def _top_level(collection: Collection, doc: Document) -> tuple[Any, list[Diagnostic]]:
@@ -157,21 +248,6 @@ def _group(name: str, entry: Any, doc: Document, inventory: Inventory) -> list[D
     ]
     inventory.groups[name] = {k: v for k, v in entry.items() if k in GROUP_FIELDS}
     inventory.sources[("group", name)] = SourceMap((Layer(doc, prefix),))
-    return diags
-
-
-def _objects(
-    repo: Path, files: InventoryFiles, inventory: Inventory, groups_doc: Document | None
-) -> list[Diagnostic]:
-    """Parse device and server files (in worker processes when there are many), then check
-    each one here as it arrives, so parsing and checking overlap on two cores."""
-    jobs = [(kind, rel) for kind in OBJECT_FOLDERS for rel in files.objects[kind]]
-    diags: list[Diagnostic] = []
-    for kind, doc in parallel.run(_parse_chunk, jobs, repo):
-        obj, errors = _object(kind, doc, inventory.groups, groups_doc)
-        diags.extend(doc.diagnostics)
-        diags.extend(errors)
-        _register(kind, doc, obj, inventory, groups_doc)
     return diags
 
 

@@ -1,0 +1,126 @@
+"""The incremental cache of `underlay validate`: per-file results keyed by size and mtime.
+
+A file's own diagnostics and its facts (engine.validate.facts) are kept, so that a run after
+one file changed re-reads only that file; the checks across objects always run afresh on the
+facts. Device and server results also depend on inventory/groups.yaml, so a change there
+invalidates them all. The cache lives in <repo>/.underlay/cache/ (git-ignored) and is
+dropped whole when the engine changes. It is an optimisation only: any read or write problem
+means "no cache", never a failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import engine
+from engine.diagnostics import Diagnostic, Pos, Severity
+
+GROUPS = "inventory/groups.yaml"
+Stat = tuple[int, int]  # (mtime_ns, size)
+
+
+def _fingerprint() -> str:
+    """The engine's own files: a changed engine never trusts results of the old one."""
+    package = Path(engine.__file__).parent
+    digest = hashlib.sha256(engine.__version__.encode())
+    for folder in ("load", "model", "validate"):  # what decides a validation result
+        for path in sorted((package / folder).glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def stat(path: Path) -> Stat | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def dump_diagnostics(diags: list[Diagnostic]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            d.code,
+            str(d.severity),
+            d.message,
+            d.pos.path,
+            d.pos.line,
+            d.pos.col,
+            d.hint,
+            d.subject,
+            [(r.path, r.line, r.col) for r in d.related],
+        )
+        for d in diags
+    ]
+
+
+def load_diagnostics(rows: list[tuple[Any, ...]]) -> list[Diagnostic]:
+    return [
+        Diagnostic(
+            code,
+            Severity(sev),
+            msg,
+            Pos(path, line, col),
+            hint,
+            subject,
+            tuple(Pos(*r) for r in related),
+        )
+        for code, sev, msg, path, line, col, hint, subject, related in rows
+    ]
+
+
+@dataclass
+class ValidationCache:
+    path: Path
+    fingerprint: str
+    groups: Stat | None = None
+    entries: dict[str, tuple[Stat, list[tuple[Any, ...]], Any]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, repo: Path) -> ValidationCache:
+        cache = cls(repo / ".underlay/cache/validate.marshal", _fingerprint())
+        try:
+            body = marshal.loads(cache.path.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return cache
+        if isinstance(body, dict) and body.get("fingerprint") == cache.fingerprint:
+            cache.groups = body["groups"]
+            cache.entries = body["entries"]
+        return cache
+
+    def get(
+        self,
+        rel: str,
+        current: Stat | None,
+        *,
+        needs_groups: Stat | None = None,
+        object_file: bool = False,
+    ) -> tuple[list[Diagnostic], Any] | None:
+        entry = self.entries.get(rel)
+        if entry is None or current is None or tuple(entry[0]) != current:
+            return None
+        if object_file and (self.groups is None or tuple(self.groups) != needs_groups):
+            return None
+        return load_diagnostics(entry[1]), entry[2]
+
+    def put(self, rel: str, current: Stat | None, diags: list[Diagnostic], payload: Any) -> None:
+        if current is not None:
+            self.entries[rel] = (current, dump_diagnostics(diags), payload)
+
+    def save(self, groups: Stat | None, keep: set[str]) -> None:
+        body = {
+            "fingerprint": self.fingerprint,
+            "groups": groups,
+            "entries": {k: v for k, v in self.entries.items() if k in keep},
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_bytes(marshal.dumps(body))
+            tmp.replace(self.path)
+        except OSError:
+            pass  # a read-only checkout simply runs without a cache

@@ -1,0 +1,231 @@
+"""Facts: the few values of each object that checks across objects need, in compact form.
+
+Cross-object checks (references, consistency) run on facts rather than on the models, so
+that an incremental run can take the facts of unchanged files from the cache instead of
+re-reading and re-validating every file. Addresses are plain ints: comparing subnets of
+tens of thousands of interfaces needs no `ipaddress` objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.diagnostics import Pos
+from engine.load.reader import Document
+from engine.load.sourcemap import Layer, SourceMap
+from engine.model.inventory import Cable, Contract, Device, Server, Service
+from engine.model.layout import Inventory
+
+Addr = tuple[int, int]  # (address as int, prefix length)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFacts:
+    kind: str  # "device" or "server"
+    name: str
+    site: str
+    groups: tuple[str, ...]
+    contracts: tuple[str, ...]
+    vendor: str | None  # a device's vendor, a server's hardware vendor
+    role: str
+    server_kind: str | None
+    host: str | None
+    interfaces: dict[str, tuple[Addr | None, Addr | None]]  # name -> (ipv4, ipv6)
+    asn: int | None
+    neighbors: tuple[tuple[int, int], ...]  # (address, remote_as)
+    mgmt: int
+
+
+@dataclass(frozen=True, slots=True)
+class CableFacts:
+    id: str
+    index: int  # position in cabling.yaml's list
+    a: tuple[str, str]
+    b: tuple[str, str]
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ContractFacts:
+    vendor: str
+    sla: str | None
+    starts: int  # proleptic ordinal
+    ends: int
+    devices: tuple[str, ...]
+    servers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFacts:
+    sla: str
+    devices: tuple[str, ...]
+    servers: tuple[str, ...]
+
+
+def _addr(value: Any) -> Addr | None:
+    return None if value is None else (int(value), value.network.prefixlen)
+
+
+def node_facts(kind: str, obj: Device | Server) -> NodeFacts:
+    if isinstance(obj, Device):
+        vendor, server_kind, host = obj.vendor, None, None
+        asn = obj.bgp.asn if obj.bgp else None
+        neighbors = (
+            tuple((int(n.address), n.remote_as) for n in obj.bgp.neighbors) if obj.bgp else ()
+        )
+    else:
+        vendor = obj.hardware.vendor if obj.hardware else None
+        server_kind, host, asn, neighbors = str(obj.kind), obj.host, None, ()
+    return NodeFacts(
+        kind,
+        obj.name,
+        obj.site,
+        tuple(obj.groups),
+        tuple(obj.contracts),
+        vendor,
+        str(obj.role),
+        server_kind,
+        host,
+        {n: (_addr(i.ipv4), _addr(i.ipv6)) for n, i in obj.interfaces.items()},
+        asn,
+        neighbors,
+        int(obj.management.address),
+    )
+
+
+def cable_facts(index: int, cable: Cable) -> CableFacts:
+    return CableFacts(
+        cable.id,
+        index,
+        (cable.a.device, cable.a.port),
+        (cable.b.device, cable.b.port),
+        cable.status != "decommissioned",
+    )
+
+
+def contract_facts(contract: Contract) -> ContractFacts:
+    return ContractFacts(
+        contract.vendor,
+        contract.sla,
+        contract.starts.toordinal(),
+        contract.ends.toordinal(),
+        tuple(contract.covers.devices),
+        tuple(contract.covers.servers),
+    )
+
+
+def service_facts(service: Service) -> ServiceFacts:
+    deps = service.depends_on
+    return ServiceFacts(service.sla, tuple(deps.devices), tuple(deps.servers))
+
+
+@dataclass
+class Facts:
+    """What the cross-object checks see of the whole inventory."""
+
+    repo: Path
+    devices: dict[str, NodeFacts] = field(default_factory=dict)
+    servers: dict[str, NodeFacts] = field(default_factory=dict)
+    cables: list[CableFacts] = field(default_factory=list)
+    contracts: dict[str, ContractFacts] = field(default_factory=dict)
+    services: dict[str, ServiceFacts] = field(default_factory=dict)
+    sites: dict[str, str] = field(default_factory=dict)  # name -> timezone
+    names: dict[str, set[str]] = field(default_factory=dict)  # group, vendor, sla -> names
+    unreadable: set[tuple[str, str]] = field(default_factory=set)
+    unreadable_kinds: set[str] = field(default_factory=set)
+    # where each object lives: (kind, name) -> (file, prefix inside it)
+    origins: dict[tuple[str, str], tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
+    sources: dict[tuple[str, str], SourceMap] = field(default_factory=dict)
+    _docs: dict[str, Document] = field(default_factory=dict)
+
+    def declared(self, kind: str, name: str) -> bool:
+        table: Any = {
+            "device": self.devices,
+            "server": self.servers,
+            "contract": self.contracts,
+            "service": self.services,
+            "site": self.sites,
+        }.get(kind) or self.names.get(kind, set())
+        known = name in table or (kind, name) in self.unreadable
+        return known or kind in self.unreadable_kinds
+
+    def node(self, name: str) -> NodeFacts | None:
+        return self.devices.get(name) or self.servers.get(name)
+
+    def pos(self, kind: str, name: str, path: tuple[Any, ...] = (), *, key: bool = False) -> Pos:
+        source = self.sources.get((kind, name)) or self._source(kind, name)
+        return source.pos(path, key=key) if source else Pos("inventory", 1, 1)
+
+    def _source(self, kind: str, name: str) -> SourceMap | None:
+        origin = self.origins.get((kind, name))
+        if origin is None:
+            return None
+        layers = [Layer(self._doc(origin[0]), origin[1])]
+        node = self.node(name) if kind in ("device", "server") else None
+        if node is not None:
+            groups = self._doc("inventory/groups.yaml")
+            layers += [Layer(groups, ("groups", g)) for g in node.groups]
+        source = SourceMap(tuple(layers))
+        self.sources[(kind, name)] = source
+        return source
+
+    def _doc(self, rel: str) -> Document:
+        if rel not in self._docs:
+            self._docs[rel] = Document(rel, file=self.repo / rel)
+        return self._docs[rel]
+
+
+def pack(value: Any) -> list[Any]:
+    """A facts dataclass as a plain list (for the marshal-based cache)."""
+    return [getattr(value, name) for name in value.__slots__]
+
+
+def collection_payload(kind: str, inventory: Inventory) -> dict[str, Any]:
+    """This collection's facts, origins and unreadable names, in plain data."""
+    origins = {n: list(s.layers[0].prefix) for (k, n), s in inventory.sources.items() if k == kind}
+    entries: Any = {
+        "site": lambda: {n: s.timezone for n, s in inventory.sites.items()},
+        "group": lambda: sorted(inventory.groups),
+        "vendor": lambda: sorted(inventory.vendors),
+        "sla": lambda: sorted(inventory.slas),
+        "contract": lambda: {n: pack(contract_facts(c)) for n, c in inventory.contracts.items()},
+        "service": lambda: {n: pack(service_facts(s)) for n, s in inventory.services.items()},
+        "cable": lambda: [pack(cable_facts(origins[c.id][1], c)) for c in inventory.cables],
+    }[kind]()
+    return {
+        "entries": entries,
+        "origins": origins,
+        "unreadable": sorted(n for k, n in inventory.unreadable if k == kind),
+        "broken": kind in inventory.unreadable_kinds,
+    }
+
+
+def add_collection(facts: Facts, kind: str, rel: str, payload: dict[str, Any]) -> None:
+    entries = payload["entries"]
+    if kind == "site":
+        facts.sites.update(entries)
+    elif kind in ("group", "vendor", "sla"):
+        facts.names.setdefault(kind, set()).update(entries)
+    elif kind == "contract":
+        facts.contracts.update({n: ContractFacts(*row) for n, row in entries.items()})
+    elif kind == "service":
+        facts.services.update({n: ServiceFacts(*row) for n, row in entries.items()})
+    elif kind == "cable":
+        facts.cables.extend(CableFacts(*row) for row in entries)
+    for name, prefix in payload["origins"].items():
+        facts.origins[(kind, name)] = (rel, tuple(prefix))
+    facts.unreadable.update((kind, n) for n in payload["unreadable"])
+    if payload["broken"]:
+        facts.unreadable_kinds.add(kind)
+
+
+def add_node(facts: Facts, kind: str, rel: str, packed: list[Any] | None) -> None:
+    name = Path(rel).stem
+    if packed is None:
+        facts.unreadable.add((kind, name))
+        return
+    node = NodeFacts(*packed)
+    (facts.devices if kind == "device" else facts.servers)[name] = node
+    facts.origins[(kind, name)] = (rel, ())
