@@ -78,9 +78,8 @@ def main() -> int:
         f"check-jsonschema (devices only):   {peer[0]:7.2f} s  {peer[1]:6.0f} MiB  exit {peer[2]}"
     )
     ratio = cold[0] / peer[0]
-    print(
-        f"cold / check-jsonschema = {ratio:.2f} (target <= 0.50: {'met' if ratio <= 0.5 else 'NOT met'})"
-    )
+    verdict = "met" if ratio <= 0.5 else "NOT met"
+    print(f"cold / check-jsonschema = {ratio:.2f} (target <= 0.50: {verdict})")
     print(f"warm = {warm[0]:.2f} s (target <= 1.00 s: {'met' if warm[0] <= 1 else 'NOT met'})")
     if args.dir is None:
         shutil.rmtree(work)
