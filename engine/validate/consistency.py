@@ -120,13 +120,17 @@ AddressRow = tuple[NodeFacts, str, str, Addr]  # node, interface, family, addres
 
 
 def _interface_addresses(facts: Facts) -> list[AddressRow]:
-    return [
-        (node, ifname, family, addr)
-        for node in _nodes(facts)
-        for ifname, (v4, v6) in node.interfaces.items()
-        for family, addr in (("ipv4", v4), ("ipv6", v6))
-        if addr is not None
-    ]
+    """Every configured address; computed once per run (two checks use it)."""
+    if facts.address_rows is None:
+        rows: list[AddressRow] = []
+        for node in _nodes(facts):
+            for ifname, (v4, v6) in node.interfaces.items():
+                if v4 is not None:
+                    rows.append((node, ifname, "ipv4", v4))
+                if v6 is not None:
+                    rows.append((node, ifname, "ipv6", v6))
+        facts.address_rows = rows
+    return facts.address_rows
 
 
 def _addresses(facts: Facts) -> Iterator[Diagnostic]:

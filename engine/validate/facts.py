@@ -69,6 +69,7 @@ def _addr(value: Any) -> Addr | None:
 
 
 def node_facts(kind: str, obj: Device | Server) -> NodeFacts:
+    vendor: str | None
     if isinstance(obj, Device):
         vendor, server_kind, host = obj.vendor, None, None
         asn = obj.bgp.asn if obj.bgp else None
@@ -139,6 +140,7 @@ class Facts:
     origins: dict[tuple[str, str], tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
     sources: dict[tuple[str, str], SourceMap] = field(default_factory=dict)
     _docs: dict[str, Document] = field(default_factory=dict)
+    address_rows: list[Any] | None = None  # memo of consistency._interface_addresses
 
     def declared(self, kind: str, name: str) -> bool:
         table: Any = {
@@ -185,21 +187,25 @@ def pack(value: Any) -> list[Any]:
 def collection_payload(kind: str, inventory: Inventory) -> dict[str, Any]:
     """This collection's facts, origins and unreadable names, in plain data."""
     origins = {n: list(s.layers[0].prefix) for (k, n), s in inventory.sources.items() if k == kind}
-    entries: Any = {
-        "site": lambda: {n: s.timezone for n, s in inventory.sites.items()},
-        "group": lambda: sorted(inventory.groups),
-        "vendor": lambda: sorted(inventory.vendors),
-        "sla": lambda: sorted(inventory.slas),
-        "contract": lambda: {n: pack(contract_facts(c)) for n, c in inventory.contracts.items()},
-        "service": lambda: {n: pack(service_facts(s)) for n, s in inventory.services.items()},
-        "cable": lambda: [pack(cable_facts(origins[c.id][1], c)) for c in inventory.cables],
-    }[kind]()
+    entries = _entries(kind, inventory, origins)
     return {
         "entries": entries,
         "origins": origins,
         "unreadable": sorted(n for k, n in inventory.unreadable if k == kind),
         "broken": kind in inventory.unreadable_kinds,
     }
+
+
+def _entries(kind: str, inventory: Inventory, origins: dict[str, list[Any]]) -> Any:
+    if kind == "site":
+        return {n: s.timezone for n, s in inventory.sites.items()}
+    if kind in ("group", "vendor", "sla"):
+        return sorted(getattr(inventory, kind + "s"))
+    if kind == "contract":
+        return {n: pack(contract_facts(c)) for n, c in inventory.contracts.items()}
+    if kind == "service":
+        return {n: pack(service_facts(s)) for n, s in inventory.services.items()}
+    return [pack(cable_facts(origins[c.id][1], c)) for c in inventory.cables]
 
 
 def add_collection(facts: Facts, kind: str, rel: str, payload: dict[str, Any]) -> None:

@@ -31,21 +31,36 @@ def workers() -> int:
 
 
 def run(func: Callable[[list[J], Any], list[T]], jobs: list[J], context: Any) -> Iterator[T]:
-    """func(chunk, context) for chunks of jobs, results in job order."""
+    """func(chunk, context) for chunks of jobs, results in job order.
+
+    With workers, the work starts at once (before the first result is asked for), so the
+    caller can do other work meanwhile; without, it runs lazily in this process.
+    """
     global _work  # noqa: PLW0603 - handed to forked workers without pickling the context
-    n = max(1, workers() - 1)  # this process works too: it consumes the results
     if (
         len(jobs) < MIN_JOBS_FOR_WORKERS
         or workers() < 2
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        yield from func(jobs, context)
-        return
+        return _serial(func, jobs, context)
     chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     _work = (func, context)
     try:
-        with multiprocessing.get_context("fork").Pool(n) as pool:
-            for result in pool.imap(_run_chunk, chunks):
-                yield from result
+        # one worker fewer than cores: this process consumes the results and works too
+        pool = multiprocessing.get_context("fork").Pool(max(1, workers() - 1))
     finally:
-        _work = None
+        _work = None  # the forked workers hold their own copy
+    return _drain(pool, pool.imap(_run_chunk, chunks))
+
+
+def _serial(func: Callable[[list[J], Any], list[T]], jobs: list[J], context: Any) -> Iterator[T]:
+    yield from func(jobs, context)
+
+
+def _drain(pool: Any, results: Iterator[list[T]]) -> Iterator[T]:
+    try:
+        for result in results:
+            yield from result
+    finally:
+        pool.terminate()
+        pool.join()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,16 +58,24 @@ def validate(repo: Path, *, incremental: bool = False) -> ValidationResult:
     cache = ValidationCache.open(repo) if incremental else None
     run = _Run(repo, cache, Inventory(), Facts(repo))
     diags: list[Diagnostic] = list(files.diagnostics)
+    parsing = run.start_objects(files)  # workers parse while the collections are checked here
     for collection in COLLECTIONS:
         if collection.file in files.collections:
             diags.extend(run.collection(collection))
-    diags.extend(run.objects(files))
+    diags.extend(run.objects(parsing))
     diags.extend(references.check(run.facts))
     diags.extend(consistency.check(run.facts))
     diags.sort(key=Diagnostic.sort_key)
     if cache is not None:
         cache.save(run.groups_stat, set(files.all()))
     return ValidationResult(run.inventory, diags, len(files.all()), run.reread)
+
+
+@dataclass
+class _Parsing:
+    jobs: list[tuple[str, str, Stat | None]] = field(default_factory=list)
+    cached: list[Diagnostic] = field(default_factory=list)
+    docs: Iterator[tuple[str, Document]] = field(default_factory=lambda: iter(()))
 
 
 @dataclass
@@ -105,29 +114,32 @@ class _Run:
         add_collection(self.facts, collection.kind, rel, payload)
         return diags
 
-    def objects(self, files: InventoryFiles) -> list[Diagnostic]:
-        """Device and server files: cached results where the file is unchanged; the rest are
-        parsed (in worker processes when there are many) and checked here as they arrive."""
+    def start_objects(self, files: InventoryFiles) -> _Parsing:
+        """Take unchanged files' results from the cache and start parsing the others (in
+        worker processes when there are many)."""
         groups = self.groups_stat
-        jobs, diags = [], []
+        parsing = _Parsing()
         for kind in OBJECT_FOLDERS:
             for rel in files.objects[kind]:
                 current = stat(self.repo / rel)
-                hit = (
-                    self.cache.get(rel, current, needs_groups=groups, object_file=True)
-                    if self.cache is not None
-                    else None
-                )
+                hit = None
+                if self.cache is not None:
+                    hit = self.cache.get(rel, current, needs_groups=groups, object_file=True)
                 if hit is None:
-                    jobs.append((kind, rel, current))
+                    parsing.jobs.append((kind, rel, current))
                     continue
-                diags.extend(hit[0])
+                parsing.cached.extend(hit[0])
                 add_node(self.facts, kind, rel, hit[1])
-        for (kind, doc), (_, rel, current) in zip(
-            parallel.run(_parse_chunk, [(k, r) for k, r, _ in jobs], self.repo), jobs, strict=True
-        ):
+        jobs = [(k, r) for k, r, _ in parsing.jobs]
+        parsing.docs = parallel.run(_parse_chunk, jobs, self.repo)
+        return parsing
+
+    def objects(self, parsing: _Parsing) -> list[Diagnostic]:
+        """Check each parsed device and server here, as it arrives (needs the groups)."""
+        diags = parsing.cached
+        for (kind, doc), (_, rel, current) in zip(parsing.docs, parsing.jobs, strict=True):
             diags.extend(self.fresh_object(kind, rel, doc, current))
-        self.reread += len(jobs)
+        self.reread += len(parsing.jobs)
         return diags
 
     def fresh_object(
