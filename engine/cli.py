@@ -10,13 +10,18 @@ import argparse
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from engine import __version__, lab, schemagen
+from engine.diagnostics import has_errors
 from engine.errors import EngineError, UsageError
 from engine.load.repo import resolve_repo
 from engine.render import render_all, write
+from engine.standards import check as standards_check
+from engine.standards import handbook
+from engine.standards import load as standards_load
 from engine.validate import ValidationResult, validate
 from engine.views import codes
 from engine.views import lab as lab_view
@@ -38,6 +43,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
     result = validate(resolve_repo(args.repo), incremental=not args.no_cache)
     _emit(VIEWS[args.format](Report("validate", result.diagnostics, result.files)), args.output)
     return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    result = standards_check(resolve_repo(args.repo), args.today or date.today())
+    report = Report("check", result.diagnostics, result.files, result.rules)
+    _emit(VIEWS[args.format](report), args.output)
+    return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
+def cmd_standards_docs(args: argparse.Namespace) -> int:
+    library = standards_load(resolve_repo(args.repo))
+    if has_errors(library.diagnostics):
+        report = Report("standards docs", library.diagnostics, library.files)
+        sys.stderr.write(VIEWS["text"](report))
+        return EXIT_PROBLEMS
+    _emit(handbook.render(library), args.output)
+    return EXIT_OK
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def cmd_schemas(args: argparse.Namespace) -> int:
@@ -163,6 +192,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="re-read every file (by default unchanged files' results come from "
                    ".underlay/cache/)")
     p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("check", help="validate, then check the standards (with waivers)")
+    _formats(p, ["text", "json", "github", "sarif", "junit"])
+    p.add_argument(
+        "--today", type=_iso_date, metavar="YYYY-MM-DD", help="judge dates as of this day"
+    )
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("standards", help="the standards library (standards/*.yaml)")
+    standards = p.add_subparsers(dest="standards_command", metavar="COMMAND", required=True)
+    p = standards.add_parser("docs", help="render the standards as a Markdown handbook")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the handbook to FILE")
+    p.set_defaults(func=cmd_standards_docs)
     p = sub.add_parser("schemas", help="write the JSON Schemas into schemas/ (or --check them)")
     p.add_argument("--check", action="store_true", help="exit 1 if schemas/ is stale")
     p.set_defaults(func=cmd_schemas)

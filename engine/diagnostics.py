@@ -30,6 +30,17 @@ class Pos:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """A standards waiver that covers a finding: it is still reported, but does not fail."""
+
+    pos: Pos  # the waiver in standards/waivers.yaml
+    justification: str
+    owner: str
+    ticket: str
+    expires: str  # ISO date
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str
     severity: Severity
@@ -38,6 +49,7 @@ class Diagnostic:
     hint: str = ""
     subject: str = ""  # the object concerned, e.g. "device leaf01"
     related: tuple[Pos, ...] = field(default=())
+    waiver: Suppression | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.pos.path, self.pos.line, self.pos.col, self.code)
@@ -114,15 +126,48 @@ CODES: dict[str, CodeInfo] = {
         "cover it, or a contract covers an object that does not list it.",
     ),
     "C413": CodeInfo("unknown timezone", "A site's timezone is not an IANA time zone name."),
+    # T: standards files (rules and waivers); findings themselves carry their rule ids
+    "T501": CodeInfo(
+        "invalid standards file",
+        "A rule or waiver file does not match its schema (schemas/standards.json, waivers.json).",
+    ),
+    "T502": CodeInfo("duplicate rule id", "Two rules share one id; rule ids are unique."),
+    "T503": CodeInfo(
+        "invalid assertion schema", "A rule's `assert.schema` is not a valid JSON Schema."
+    ),
+    "T504": CodeInfo(
+        "unknown python rule",
+        "A rule's `assert.python` names no registered rule (entry point group underlay.rules), "
+        "or its `with:` parameters do not fit that rule.",
+    ),
+    "T505": CodeInfo(
+        "unknown message placeholder",
+        "A rule's message uses a {placeholder} its assertion does not provide.",
+    ),
+    "T506": CodeInfo("waiver for unknown rule", "A waiver names a rule id that is not defined."),
+    "T507": CodeInfo(
+        "expired waiver",
+        "A waiver's expiry date has passed: it no longer suppresses anything. "
+        "Fix the findings, or renew the waiver with a new ticket.",
+    ),
+    "T508": CodeInfo(
+        "unused waiver", "A waiver matches no finding: remove it (the exception is resolved)."
+    ),
+    "T509": CodeInfo(
+        "standards not checked",
+        "The inventory has validation errors, so the standards were not evaluated.",
+    ),
 }
 
 
 def summarise(diagnostics: Iterable[Diagnostic]) -> dict[Severity, int]:
+    """Counts per severity of the diagnostics that count: waived findings do not."""
     counts = dict.fromkeys(Severity, 0)
     for d in diagnostics:
-        counts[d.severity] += 1
+        if d.waiver is None:
+            counts[d.severity] += 1
     return counts
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
-    return any(d.severity is Severity.ERROR for d in diagnostics)
+    return any(d.severity is Severity.ERROR and d.waiver is None for d in diagnostics)

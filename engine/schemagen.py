@@ -23,6 +23,7 @@ from engine.model.inventory import (
     SlasFile,
     VendorsFile,
 )
+from engine.standards.model import RulesFile, WaiversFile
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE = "https://underlay.dev/schemas/"
@@ -36,6 +37,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "slas": SlasFile,
     "contracts": ContractsFile,
     "services": ServicesFile,
+    "standards": RulesFile,
+    "waivers": WaiversFile,
 }
 # which schema each inventory file uses (relative to the repo)
 FILE_SCHEMA = {
@@ -48,6 +51,8 @@ FILE_SCHEMA = {
     "inventory/slas.yaml": "slas",
     "inventory/contracts.yaml": "contracts",
     "inventory/services.yaml": "services",
+    "standards/waivers.yaml": "waivers",
+    "standards/": "standards",
 }
 
 

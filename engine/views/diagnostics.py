@@ -37,9 +37,21 @@ def text(report: Report) -> str:
         line = f"{d.pos}: {d.severity}[{d.code}]: {d.message}"
         if d.hint:
             line += f" ({d.hint})"
+        if d.waiver is not None:
+            line += f" [waived: {_waived(d)}]"
         lines.append(line)
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+def _waived(d: Diagnostic) -> str:
+    w = d.waiver
+    assert w is not None
+    return f"{w.ticket}, {w.owner}, until {w.expires}, {w.pos}"
+
+
+def waived_count(report: Report) -> int:
+    return sum(1 for d in report.diagnostics if d.waiver is not None)
 
 
 def summary_line(report: Report) -> str:
@@ -49,6 +61,8 @@ def summary_line(report: Report) -> str:
     parts = [_plural(c[Severity.ERROR], "error"), _plural(c[Severity.WARNING], "warning")]
     if c[Severity.INFO]:
         parts.append(_plural(c[Severity.INFO], "note"))
+    if waived_count(report):
+        parts.append(f"{waived_count(report)} waived")
     return f"Found {', '.join(parts)} in {_plural(report.files, 'file')}."
 
 
@@ -63,6 +77,20 @@ def as_dict(d: Diagnostic) -> dict[str, object]:
         "hint": d.hint or None,
         "subject": d.subject or None,
         "related": [{"path": r.path, "line": r.line, "column": r.col} for r in d.related],
+        "waiver": None if d.waiver is None else _waiver_dict(d),
+    }
+
+
+def _waiver_dict(d: Diagnostic) -> dict[str, object]:
+    w = d.waiver
+    assert w is not None
+    return {
+        "path": w.pos.path,
+        "line": w.pos.line,
+        "reason": w.justification,
+        "owner": w.owner,
+        "ticket": w.ticket,
+        "expires": w.expires,
     }
 
 
@@ -77,6 +105,7 @@ def json_view(report: Report) -> str:
             "errors": c[Severity.ERROR],
             "warnings": c[Severity.WARNING],
             "notes": c[Severity.INFO],
+            "waived": waived_count(report),
         },
         "diagnostics": [as_dict(d) for d in report.diagnostics],
     }
@@ -93,9 +122,11 @@ def github(report: Report) -> str:
     lines = []
     for d in report.diagnostics:
         title = _gh_escape(f"{d.code} {_title(report, d.code)}", prop=True)
-        message = _gh_escape(d.message + (f" ({d.hint})" if d.hint else ""))
+        waived = f" [waived: {_waived(d)}]" if d.waiver is not None else ""
+        message = _gh_escape(d.message + (f" ({d.hint})" if d.hint else "") + waived)
+        kind = "notice" if waived else level[d.severity]
         lines.append(
-            f"::{level[d.severity]} file={_gh_escape(d.pos.path, prop=True)},"
+            f"::{kind} file={_gh_escape(d.pos.path, prop=True)},"
             f"line={d.pos.line},col={d.pos.col},title={title}::{message}"
         )
     lines.append(summary_line(report))
@@ -125,7 +156,7 @@ def sarif(report: Report) -> str:
             "name": _camel(catalogue.get(code, (code, ""))[0]),
             "shortDescription": {"text": catalogue.get(code, (code, ""))[0]},
             "fullDescription": {"text": catalogue.get(code, ("", code))[1] or code},
-            "helpUri": f"{INFO_URI}/blob/main/docs/diagnostics.md#{code.lower()}",
+            "helpUri": _help_uri(code),
         }
         for code in used
     ]
@@ -146,6 +177,7 @@ def sarif(report: Report) -> str:
                 if d.related
                 else {}
             ),
+            **({"suppressions": [_suppression(d)]} if d.waiver is not None else {}),
         }
         for d in report.diagnostics
     ]
@@ -171,6 +203,24 @@ def sarif(report: Report) -> str:
     return json.dumps(log, indent=2) + "\n"
 
 
+def _help_uri(code: str) -> str:
+    page = "diagnostics.md" if code in CODES else "standards.md"  # standards: rule ids
+    return f"{INFO_URI}/blob/main/docs/{page}#{code.lower()}"
+
+
+def _suppression(d: Diagnostic) -> dict[str, object]:
+    """A waiver as a SARIF suppression: external (it lives in standards/waivers.yaml)."""
+    w = d.waiver
+    assert w is not None
+    return {
+        "kind": "external",
+        "status": "accepted",
+        "justification": w.justification,
+        "location": _location(w.pos.path, w.pos.line, w.pos.col),
+        "properties": {"owner": w.owner, "ticket": w.ticket, "expires": w.expires},
+    }
+
+
 def _location(path: str, line: int, col: int) -> dict[str, object]:
     return {
         "physicalLocation": {
@@ -187,7 +237,7 @@ def _camel(title: str) -> str:
 def junit(report: Report) -> str:
     cases = []
     for d in report.diagnostics:
-        kind = "failure" if d.severity is Severity.ERROR else "skipped"
+        kind = "failure" if d.severity is Severity.ERROR and d.waiver is None else "skipped"
         body = escape(f"{d.pos}: {d.message}" + (f" ({d.hint})" if d.hint else ""))
         detail = (
             f"<failure type={quoteattr(d.code)} message={quoteattr(d.message)}>{body}</failure>"

@@ -1,0 +1,46 @@
+"""The check stage: validate the inventory, then hold it against the standards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from engine.diagnostics import Diagnostic, Pos, Severity, has_errors
+from engine.standards.evaluate import evaluate
+from engine.standards.load import FOLDER, load
+from engine.validate import validate
+
+
+@dataclass
+class CheckResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+    rules: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (title, rationale)
+
+    @property
+    def ok(self) -> bool:
+        """False exactly when an unwaived error exists (validation, standards files or findings)."""
+        return not has_errors(self.diagnostics)
+
+
+def check(repo: Path, today: date) -> CheckResult:
+    validation = validate(repo)
+    library = load(repo)
+    diags = [*validation.diagnostics, *library.diagnostics]
+    if validation.ok:
+        diags += evaluate(library, validation.inventory, today)
+    elif library.rules:
+        diags.append(_not_checked())
+    diags.sort(key=Diagnostic.sort_key)
+    return CheckResult(diags, validation.files + library.files, library.catalogue())
+
+
+def _not_checked() -> Diagnostic:
+    return Diagnostic(
+        "T509",
+        Severity.INFO,
+        "standards were not checked: the inventory has validation errors",
+        Pos(FOLDER, 1, 1),
+        "fix the errors above, then run `underlay check` again",
+    )
