@@ -167,9 +167,9 @@ class TestConverged:
     def test_rendered_sshd_drop_in_is_valid(self, converged: Path) -> None:
         # sshd -t needs /run/sshd: a node has it (its private /run), the host may not
         script = (
-            "ssh-keygen -q -t ed25519 -N '' -f /run/underlay-test-hostkey && "
-            "printf 'Include /etc/ssh/sshd_config.d/90-underlay.conf\\nHostKey /run/underlay-test-hostkey\\n'"
-            " > /run/underlay-test-sshd.conf && /usr/sbin/sshd -t -f /run/underlay-test-sshd.conf"
+            "ssh-keygen -q -t ed25519 -N '' -f /run/test_key && "
+            "printf 'Include /etc/ssh/sshd_config.d/90-underlay.conf\\nHostKey /run/test_key\\n'"
+            " > /run/test_sshd.conf && /usr/sbin/sshd -t -f /run/test_sshd.conf"
         )
         done = lab.node_exec(converged, "fra1-app01", ["sh", "-c", script])
         assert done.returncode == 0, done.stderr
