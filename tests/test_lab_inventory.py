@@ -128,3 +128,19 @@ def test_planned_cables_are_not_plugged_in(sample: Inventory) -> None:
 def test_cli_lab_status_without_a_lab(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lab", "status", "--state-dir", str(tmp_path / "none")]) == 1
     assert "no lab in" in capsys.readouterr().out
+
+
+def test_cli_lab_up_refusal_is_a_message_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # refused before the host is touched: by preflight (not root, packages) or, on a lab host,
+    # because a lab is already recorded in the state dir
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    (state_dir / "state.json").write_text("{}")
+    argv = ["--repo", str(REPO_ROOT), "lab", "up", "--state-dir", str(state_dir)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("underlay: lab up: ")
+    assert "Traceback" not in err
+    assert "host not ready" in err or "already recorded" in err
