@@ -1,0 +1,137 @@
+"""Render a plan for a terminal, for a pull request comment (Markdown) or for machines (JSON)."""
+
+from __future__ import annotations
+
+from engine.plan.model import Action, DevicePlan, Plan
+
+NO_CHANGES = "No changes. Your infrastructure matches the configuration."
+COMMENT_LIMIT = 60_000  # GitHub refuses comments over 65,536 characters
+_MARK = {
+    Action.UPDATE: "~",
+    Action.NOOP: " ",
+    Action.UNREACHABLE: "!",
+    Action.FAILED: "x",
+    Action.SKIPPED: "-",
+}
+
+
+def summary_line(plan: Plan) -> str:
+    s = plan.summary
+    if s.change == 0 and s.unreachable == 0 and s.failed == 0 and not plan_findings(plan):
+        return NO_CHANGES
+    parts = [f"{s.change} to change", f"{s.unchanged} unchanged"]
+    parts += [
+        f"{n} {w}"
+        for n, w in ((s.unreachable, "unreachable"), (s.failed, "failed"), (s.skipped, "skipped"))
+        if n
+    ]
+    extra = []
+    if s.state_changes:
+        extra.append(f"{s.state_changes} state difference{'s' * (s.state_changes != 1)}")
+    if s.cabling_findings:
+        extra.append(f"{s.cabling_findings} cabling finding{'s' * (s.cabling_findings != 1)}")
+    tail = f" ({', '.join(extra)})" if extra else ""
+    return f"Plan: {', '.join(parts)}.{tail}"
+
+
+def plan_findings(plan: Plan) -> bool:
+    return any(d.state_changes or d.cabling for d in plan.devices)
+
+
+def _header(plan: Plan) -> str:
+    commit = (plan.repo_commit or "no commit")[:12] + (" (dirty)" if plan.repo_dirty else "")
+    return (
+        f"underlay plan: {len(plan.devices)} devices, repo {commit}, "
+        f"inventory {plan.inventory_hash[:12]}"
+    )
+
+
+def text(plan: Plan) -> str:
+    lines = [_header(plan), ""]
+    for device in plan.devices:
+        if device.action is Action.NOOP and not device.state_changes and not device.cabling:
+            continue
+        lines.append(
+            f"{_MARK[device.action]} {device.name} ({device.platform}): {device.action}"
+            + (f": {device.error}" if device.error else "")
+        )
+        lines += ["    " + line for line in device.config_diff.rstrip().splitlines()]
+        lines += [
+            f"    state: {c.path}: {c.kind} (intended {c.intended!r}, actual {c.actual!r})"
+            for c in device.state_changes
+        ]
+        lines += [f"    cabling: {f.kind}: {f.message}" for f in device.cabling]
+        if device.services:
+            names = ", ".join(f"{s.name} ({s.sla})" for s in device.services)
+            lines.append(f"    services touched: {names}")
+    lines += ["", summary_line(plan)]
+    return "\n".join(lines) + "\n"
+
+
+def json_view(plan: Plan) -> str:
+    return plan.model_dump_json(indent=2) + "\n"
+
+
+def markdown(plan: Plan, *, limit: int = COMMENT_LIMIT, artifact: str = "plan.json") -> str:
+    """A pull-request comment: summary, services touched, one collapsible section per device."""
+    head = [f"### underlay plan: {summary_line(plan)}", "", f"<sub>{_header(plan)}</sub>", ""]
+    head += _services_table(plan)
+    sections = [
+        _device_md(d)
+        for d in plan.devices
+        if d.action is not Action.NOOP or d.state_changes or d.cabling
+    ]
+    out, omitted = "\n".join(head), 0
+    for section in sections:
+        if len(out) + len(section) + 400 > limit:
+            omitted += 1
+            continue
+        out += "\n" + section
+    if omitted:
+        out += (
+            f"\n\n> **{omitted} device section(s) omitted**: the plan is too long for a "
+            f"comment. See the full plan in the `{artifact}` artifact of this run."
+        )
+    return out + "\n"
+
+
+def _services_table(plan: Plan) -> list[str]:
+    touched = {s.name: s for d in plan.devices for s in d.services}
+    if not touched:
+        return []
+    rows = [
+        "**Business services touched**",
+        "",
+        "| service | SLA | availability | owner | devices |",
+        "|---|---|---|---|---|",
+    ]
+    for name, s in sorted(touched.items()):
+        devices = ", ".join(d.name for d in plan.devices if any(x.name == name for x in d.services))
+        pct = f"{s.availability_pct}%" if s.availability_pct is not None else "?"
+        rows.append(f"| {name} | {s.sla} | {pct} | {s.owner} | {devices} |")
+    return [*rows, ""]
+
+
+def _device_md(device: DevicePlan) -> str:
+    title = f"{_MARK[device.action].strip() or '·'} <b>{device.name}</b> ({device.platform}): "
+    title += f"{device.action}"
+    if device.changed_lines:
+        title += f", {device.changed_lines} config line(s)"
+    if device.state_changes:
+        title += f", {len(device.state_changes)} state difference(s)"
+    if device.cabling:
+        title += f", {len(device.cabling)} cabling finding(s)"
+    body = [f"<details><summary>{title}</summary>", ""]
+    if device.error:
+        body += [f"Error: `{device.error}`", ""]
+    if device.config_diff.strip():
+        body += ["```diff", device.config_diff.rstrip(), "```", ""]
+    if device.state_changes:
+        body += ["| state | difference | intended | actual |", "|---|---|---|---|"]
+        body += [
+            f"| `{c.path}` | {c.kind} | `{c.intended}` | `{c.actual}` |"
+            for c in device.state_changes
+        ]
+        body.append("")
+    body += [f"- cabling ({f.kind}): {f.message}" for f in device.cabling]
+    return "\n".join([*body, "", "</details>"])

@@ -1,0 +1,156 @@
+"""Plan building blocks over recorded getter output: state diff, cabling, views, drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine.model.layout import Inventory
+from engine.plan import cabling
+from engine.plan.drift import AppliedRecord, classify
+from engine.plan.model import Action, DevicePlan, Plan, Summary
+from engine.plan.state import actual_state, intended_state, state_changes
+from engine.validate import validate
+from engine.views import plan as views
+from tests.conftest import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def inventory() -> Inventory:
+    return validate(REPO_ROOT).inventory
+
+
+def _getters_matching(inventory: Inventory, name: str) -> dict[str, Any]:
+    """napalm-shaped getter output of a device that is exactly as modelled."""
+    device = inventory.devices[name]
+    assert device.bgp is not None and device.ntp is not None
+    return {
+        "get_interfaces": {
+            n: {"description": i.description or "", "is_enabled": i.enabled, "is_up": True}
+            for n, i in device.interfaces.items()
+        },
+        "get_interfaces_ip": {
+            n: {"ipv4": {str(i.ipv4.ip): {"prefix_length": i.ipv4.network.prefixlen}}}
+            for n, i in device.interfaces.items()
+            if i.ipv4
+        },
+        "get_bgp_neighbors": {
+            "global": {
+                "router_id": str(device.bgp.router_id),
+                "peers": {
+                    str(p.address): {
+                        "remote_as": p.remote_as,
+                        "description": p.description or "",
+                        "is_up": True,
+                    }
+                    for p in device.bgp.neighbors
+                },
+            }
+        },
+        "get_ntp_servers": {s: {} for s in device.ntp.servers},
+        "mgmt0": "ignored",
+    }
+
+
+def test_matching_device_has_no_state_changes(inventory: Inventory) -> None:
+    device = inventory.devices["fra1-spine02"]
+    getters = _getters_matching(inventory, "fra1-spine02")
+    getters["get_interfaces"]["mgmt0"] = {"description": "", "is_enabled": True}
+    assert state_changes(intended_state(device), actual_state(device, getters)) == ()
+
+
+def test_state_changes_name_the_exact_value(inventory: Inventory) -> None:
+    device = inventory.devices["fra1-spine02"]
+    getters = _getters_matching(inventory, "fra1-spine02")
+    peer = "198.18.1.11"
+    getters["get_bgp_neighbors"]["global"]["peers"][peer]["description"] = ""
+    getters["get_bgp_neighbors"]["global"]["peers"][peer]["is_up"] = False
+    getters["get_ntp_servers"] = {"198.18.0.4": {}}
+    changes = {
+        c.path: c for c in state_changes(intended_state(device), actual_state(device, getters))
+    }
+    assert changes[f"bgp[{peer}].description"].actual == ""
+    assert changes[f"bgp[{peer}].up"].intended is True
+    assert changes["ntp[198.18.0.4]"].kind == "unexpected"
+    assert changes["ntp[198.18.0.5]"].kind == "missing"
+
+
+def _lldp_as_declared(inventory: Inventory) -> dict[str, dict[str, list[dict[str, str]]]]:
+    lldp: dict[str, dict[str, list[dict[str, str]]]] = {}
+    for c in inventory.cables:
+        lldp.setdefault(c.a.device, {})[c.a.port] = [{"hostname": c.b.device, "port": c.b.port}]
+        lldp.setdefault(c.b.device, {})[c.b.port] = [{"hostname": c.a.device, "port": c.a.port}]
+    return lldp
+
+
+def test_cabling_as_declared_has_no_findings(inventory: Inventory) -> None:
+    assert cabling.verify(inventory, _lldp_as_declared(inventory)) == []
+
+
+def test_cabling_wrong_port_missing_and_unexpected(inventory: Inventory) -> None:
+    lldp = _lldp_as_declared(inventory)
+    lldp["fra1-leaf03"]["eth3"] = [{"hostname": "fra1-db01.corp.northwind.example", "port": "eth2"}]
+    del lldp["fra1-db01"]["eth1"]
+    lldp["fra1-db01"]["eth2"] = [{"hostname": "fra1-leaf03", "port": "eth3"}]
+    cable = next(c for c in inventory.cables if c.a.device == "fra1-spine01")
+    del lldp[cable.a.device][cable.a.port]
+    del lldp[cable.b.device][cable.b.port]
+    lldp["fra1-leaf01"]["eth9"] = [{"hostname": "rogue-switch", "port": "ge-0/0/1"}]
+    found = {(f.kind, f.cable) for f in cabling.verify(inventory, lldp)}
+    assert found == {("wrong-port", "fra1-c103"), ("missing", cable.id), ("unexpected", None)}
+
+
+def _plan(devices: list[DevicePlan]) -> Plan:
+    change = sum(d.action is Action.UPDATE for d in devices)
+    return Plan(
+        engine_version="t",
+        created="2026-11-27T00:00:00+00:00",
+        repo_commit=None,
+        repo_dirty=False,
+        inventory_hash="0" * 64,
+        devices=tuple(devices),
+        summary=Summary(
+            change=change,
+            unchanged=len(devices) - change,
+            unreachable=0,
+            failed=0,
+            skipped=0,
+            state_changes=0,
+            cabling_findings=0,
+        ),
+        complete=True,
+        applyable=change > 0,
+    )
+
+
+def _update(name: str, lines: int) -> DevicePlan:
+    diff = "--- a\n+++ b\n" + "".join(f"+line {i} of a long change\n" for i in range(lines))
+    return DevicePlan(
+        name=name, kind="device", platform="frr", action=Action.UPDATE, config_diff=diff
+    )
+
+
+def test_no_changes_reads_like_terraform() -> None:
+    plan = _plan([DevicePlan(name="r1", kind="device", platform="frr", action=Action.NOOP)])
+    assert views.summary_line(plan) == views.NO_CHANGES
+    assert views.text(plan).rstrip().endswith(views.NO_CHANGES)
+
+
+def test_markdown_is_collapsible_and_respects_the_size_limit() -> None:
+    plan = _plan([_update(f"r{i}", 200) for i in range(40)])
+    md = views.markdown(plan, limit=20_000, artifact="plan.json")
+    assert len(md) <= 20_000
+    assert md.count("<details>") == md.count("</details>") > 0
+    assert "device section(s) omitted" in md and "`plan.json`" in md
+    assert "```diff" in md
+
+
+def test_drift_classification() -> None:
+    device = _update("r1", 1).model_copy(
+        update={"running_config_hash": "live", "candidate_hash": "want"}
+    )
+    assert classify(device, None) == "unrecorded"
+    assert classify(device, AppliedRecord("c1", "want", "after")) == "out-of-band"
+    assert classify(device, AppliedRecord("c1", "old", "live")) == "pending"
+    assert classify(device, AppliedRecord("c1", "old", "after")) == "both"
