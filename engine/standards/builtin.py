@@ -23,6 +23,7 @@ from engine.model.inventory import (
     SupportHours,
 )
 from engine.model.layout import Inventory
+from engine.standards.model import Kind
 from engine.standards.objects import Target
 from engine.standards.registry import Context, Hit, python_rule
 
@@ -111,6 +112,9 @@ def _as_json(obj: Any) -> str:
     return json.dumps(obj, default=str)
 
 
+_MERGED = (Kind.DEVICE, Kind.SERVER)  # objects whose values may come from groups
+
+
 @python_rule("no-plaintext-secrets", params=SecretParams, placeholders=("what",), register=True)
 def no_plaintext_secrets(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
     """Scans every string value for passwords, keys, tokens and SNMP communities."""
@@ -122,7 +126,9 @@ def no_plaintext_secrets(targets: Sequence[Target], ctx: Context) -> Iterator[Hi
         for path, text in _strings(t.obj, ()):
             what = _what(path, text, named)
             # a value inherited from a group is reported once, on the group
-            if what and (source is None or source.inherited_from(path) is None):
+            if what and (
+                t.kind not in _MERGED or source is None or source.inherited_from(path) is None
+            ):
                 yield Hit(t.kind, t.name, path, {"what": what})
 
 

@@ -37,7 +37,9 @@ class Finding:
 def evaluate(library: Library, inventory: Inventory, today: date) -> list[Diagnostic]:
     """The rules' findings (a waived one carries its waiver), plus problems of the waivers."""
     findings = [f for loaded in library.rules for f in _run(loaded, inventory, today)]
-    waived, problems = _waive(findings, library.waivers, today)
+    # a waiver of an unknown rule is T506, of a broken rule moot until the rule loads
+    waivers = [w for w in library.waivers if w.waiver.rule in {r.rule.id for r in library.rules}]
+    waived, problems = _waive(findings, waivers, today)
     diags = [_diagnostic(f, waived.get(i), inventory) for i, f in enumerate(findings)]
     return diags + problems
 
@@ -208,7 +210,7 @@ class _Values(dict[str, Any]):
 def _diagnostic(f: Finding, waiver: LoadedWaiver | None, inventory: Inventory) -> Diagnostic:
     rule = f.rule.rule
     kind, name = str(f.target.kind), f.target.name
-    pos = inventory.pos(kind, name, f.path)
+    pos = inventory.pos(kind, name, f.path, key=_is_container(f.target.obj, f.path))
     subject = f"{kind} {name}"
     values = _Values(f.values, kind=kind, name=name, subject=subject)
     source = inventory.sources.get((kind, name))
@@ -217,6 +219,24 @@ def _diagnostic(f: Finding, waiver: LoadedWaiver | None, inventory: Inventory) -
     message = f"{where}: {rule.message.format_map(values)}"
     hint = rule.hint.format_map(values)
     return Diagnostic(rule.id, rule.severity, message, pos, hint, subject, (), _suppression(waiver))
+
+
+def _is_container(obj: Any, path: PathKey) -> bool:
+    """A finding about a whole mapping or list points at its key (`ntp:`), not its first line."""
+    for step in path:
+        if isinstance(obj, BaseModel):
+            obj = getattr(obj, str(step), None)
+        elif isinstance(obj, dict | list) and _holds(obj, step):
+            obj = obj[step]
+        else:
+            return False
+    return isinstance(obj, BaseModel | dict | list) and bool(path)
+
+
+def _holds(container: dict[Any, Any] | list[Any], step: Any) -> bool:
+    if isinstance(container, dict):
+        return step in container
+    return isinstance(step, int) and 0 <= step < len(container)
 
 
 def _suppression(lw: LoadedWaiver | None) -> Suppression | None:
