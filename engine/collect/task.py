@@ -1,0 +1,148 @@
+"""One device's collection, as a Nornir task whose outcome is always a DeviceState value."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from napalm.base import NetworkDriver
+from nornir.core.task import Result, Task
+
+from engine.drivers import ConnectAuthError, ConnectError, ConnectTimeoutError, bundle, get_driver
+
+Status = Literal["ok", "unreachable", "auth_failed", "timeout", "error"]
+CONNECTION = "underlay"  # the name of the Nornir connection options the task reads
+
+# getter result name -> driver method, per platform; "config" is get_config(retrieve="running")
+GETTERS: dict[str, tuple[str, ...]] = {
+    "frr": (
+        "facts",
+        "interfaces",
+        "interfaces_ip",
+        "lldp_neighbors",
+        "bgp_neighbors",
+        "ntp_servers",
+        "config",
+    ),
+    "linux": (
+        "facts",
+        "interfaces",
+        "interfaces_ip",
+        "lldp_neighbors",
+        "ntp_servers",
+        "users",
+        "config",
+    ),
+}
+DEFAULT_GETTERS = ("facts", "interfaces", "interfaces_ip", "lldp_neighbors", "config")
+
+
+@dataclass(frozen=True)
+class DeviceState:
+    """One device's live state, as the plan needs it. Example:
+
+    DeviceState(name="fra1-leaf03", platform="frr", status="ok", error=None,
+                running_config='{"format": "underlay-bundle/1", "files": {...}}\\n',
+                config_diff="--- /etc/chrony/chrony.conf\\n+++ ...", getters={"facts": {...}},
+                seconds=0.91)
+    """
+
+    name: str
+    platform: str
+    status: Status
+    error: str | None
+    running_config: str | None  # what the diff was computed against (hash it: stale plans)
+    config_diff: str  # compare_config() of the intended bundle; "" = no change
+    getters: Mapping[str, Any]  # napalm-shaped results by getter name
+    seconds: float
+
+
+def collect_device(task: Task, intended: str | None) -> Result:
+    """Nornir task: never raises; the outcome is `Result(result=DeviceState)`."""
+    host, started = task.host, time.monotonic()
+    try:
+        state = _collect(task, intended, started)
+    except Exception as exc:  # every fault becomes this device's value
+        state = DeviceState(
+            host.name,
+            str(host.platform),
+            _status(exc),
+            _message(exc),
+            None,
+            "",
+            {},
+            time.monotonic() - started,
+        )
+    return Result(host=host, result=state, failed=state.status != "ok")
+
+
+def _collect(task: Task, intended: str | None, started: float) -> DeviceState:
+    host = task.host
+    driver = _driver(task)
+    driver.open()
+    try:
+        diff, running = _compare(driver, intended)
+        names = GETTERS.get(str(host.platform), DEFAULT_GETTERS)
+        getters = {name: _get(driver, name) for name in names}
+    finally:
+        driver.close()
+    if running is None:
+        running = getters.get("config", {}).get("running")
+    return DeviceState(
+        host.name,
+        str(host.platform),
+        "ok",
+        None,
+        running,
+        diff,
+        getters,
+        time.monotonic() - started,
+    )
+
+
+def _driver(task: Task) -> NetworkDriver:
+    host = task.host
+    params = host.get_connection_parameters(CONNECTION)
+    extras = params.extras or {}
+    return get_driver(str(host.platform))(
+        params.hostname,
+        params.username,
+        params.password or "",
+        timeout=int(extras.get("timeout", 30)),
+        optional_args={"port": params.port, "key_file": extras.get("key_file")},
+    )
+
+
+def _compare(driver: NetworkDriver, intended: str | None) -> tuple[str, str | None]:
+    """The diff of the intended bundle, and what it was computed against (as a bundle)."""
+    if intended is None:
+        return "", None
+    driver.load_replace_candidate(config=intended)
+    try:
+        diff = driver.compare_config()
+        running = getattr(driver, "get_running_artifacts", None)
+        return diff, bundle.encode(running()) if running else None
+    finally:
+        driver.discard_config()
+
+
+def _get(driver: NetworkDriver, name: str) -> Any:
+    if name == "config":
+        return driver.get_config(retrieve="running")
+    return getattr(driver, f"get_{name}")()
+
+
+def _status(exc: Exception) -> Status:
+    if isinstance(exc, ConnectAuthError):
+        return "auth_failed"
+    if isinstance(exc, ConnectTimeoutError | TimeoutError):
+        return "timeout"
+    if isinstance(exc, ConnectError):
+        return "unreachable"
+    return "error"
+
+
+def _message(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__

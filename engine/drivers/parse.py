@@ -1,0 +1,202 @@
+"""Device output -> napalm-shaped values. Pure functions, tested with recorded output."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from napalm.base import models
+
+BGP_VRF_GLOBAL = "global"  # napalm's name for FRR's "default" VRF
+FRR_RELOAD_SECTIONS = {"Lines To Delete": "-", "Lines To Add": "+"}
+
+
+def interfaces(
+    links: list[dict[str, Any]], speeds: dict[str, float]
+) -> dict[str, models.InterfaceDict]:
+    """`ip -j -d link show` plus Mbit/s per interface -> get_interfaces()."""
+    return {link["ifname"]: _interface(link, speeds.get(link["ifname"], -1.0)) for link in links}
+
+
+def _interface(link: dict[str, Any], speed: float) -> models.InterfaceDict:
+    flags = link.get("flags", [])
+    state = link.get("operstate", "UNKNOWN")
+    return {
+        "is_up": state == "UP" or (state == "UNKNOWN" and "LOWER_UP" in flags),
+        "is_enabled": "UP" in flags,
+        "description": link.get("ifalias", ""),
+        "last_flapped": -1.0,
+        "mtu": int(link.get("mtu", 0)),
+        "speed": float(speed),
+        "mac_address": link.get("address", "").upper(),
+    }
+
+
+def speeds(text: str) -> dict[str, float]:
+    """Lines `IFNAME MBITS` (MBITS -1 or empty when unknown) -> {ifname: Mbit/s}."""
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        try:
+            found[name] = max(float(value), -1.0)
+        except ValueError:
+            found[name] = -1.0
+    return found
+
+
+def interfaces_ip(addrs: list[dict[str, Any]]) -> dict[str, models.InterfacesIPDict]:
+    """`ip -j addr show` -> get_interfaces_ip() (interfaces without addresses left out)."""
+    result: dict[str, models.InterfacesIPDict] = {}
+    for link in addrs:
+        for info in link.get("addr_info", []):
+            family = {"inet": "ipv4", "inet6": "ipv6"}.get(info.get("family", ""))
+            if family is None:
+                continue
+            entry = result.setdefault(link["ifname"], {})
+            table: dict[str, models.InterfacesIPDictEntry] = entry.setdefault(family, {})
+            table[info["local"]] = {"prefix_length": int(info["prefixlen"])}
+    return result
+
+
+def lldp_detail(data: dict[str, Any]) -> models.LLDPNeighborsDetailDict:
+    """`lldpcli -f json0 show neighbors details` -> get_lldp_neighbors_detail()."""
+    result: models.LLDPNeighborsDetailDict = {}
+    for block in data.get("lldp", []):
+        for itf in block.get("interface", []):
+            result.setdefault(itf["name"], []).append(_lldp_neighbor(itf))
+    return result
+
+
+def _first(items: list[dict[str, Any]] | None, key: str = "value") -> str:
+    return str(items[0].get(key, "")) if items else ""
+
+
+def _lldp_neighbor(itf: dict[str, Any]) -> models.LLDPNeighborDetailDict:
+    chassis = (itf.get("chassis") or [{}])[0]
+    port = (itf.get("port") or [{}])[0]
+    capabilities = chassis.get("capability", [])
+    return {
+        "parent_interface": "",
+        "remote_port": _first(port.get("id")),
+        "remote_chassis_id": _first(chassis.get("id")),
+        "remote_port_description": _first(port.get("descr")),
+        "remote_system_name": _first(chassis.get("name")),
+        "remote_system_description": _first(chassis.get("descr")),
+        "remote_system_capab": sorted(c["type"].lower() for c in capabilities),
+        "remote_system_enable_capab": sorted(
+            c["type"].lower() for c in capabilities if c["enabled"]
+        ),
+    }
+
+
+def lldp_neighbors(
+    detail: models.LLDPNeighborsDetailDict,
+) -> dict[str, list[models.LLDPNeighborDict]]:
+    return {
+        local: [{"hostname": n["remote_system_name"], "port": n["remote_port"]} for n in found]
+        for local, found in detail.items()
+    }
+
+
+def chrony_servers(text: str) -> dict[str, models.NTPServerDict]:
+    """`server`/`pool`/`peer` lines of chrony.conf -> get_ntp_servers()."""
+    result: dict[str, models.NTPServerDict] = {}
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if len(words) >= 2 and words[0] in ("server", "pool", "peer"):
+            result[words[1]] = {
+                "address": words[1],
+                "port": 123,
+                "association_type": words[0].upper(),
+                "iburst": "iburst" in words[2:],
+                "prefer": "prefer" in words[2:],
+            }
+    return result
+
+
+def bgp_neighbors(
+    neighbors: dict[str, Any], summary: dict[str, Any]
+) -> dict[str, models.BGPStateNeighborsPerVRFDict]:
+    """`show bgp vrf all neighbors json` + `... summary json` -> get_bgp_neighbors()."""
+    result: dict[str, models.BGPStateNeighborsPerVRFDict] = {}
+    for vrf, peers in neighbors.items():
+        name = BGP_VRF_GLOBAL if vrf == "default" else vrf
+        result[name] = {
+            "router_id": _router_id(summary.get(vrf, {})),
+            "peers": {
+                address: _bgp_peer(peer)
+                for address, peer in peers.items()
+                if isinstance(peer, dict) and "remoteAs" in peer
+            },
+        }
+    return result
+
+
+def _router_id(vrf_summary: dict[str, Any]) -> str:
+    for family in vrf_summary.values():
+        if isinstance(family, dict) and "routerId" in family:
+            return str(family["routerId"])
+    return ""
+
+
+def _bgp_peer(peer: dict[str, Any]) -> models.BGPStateNeighborDict:
+    up = peer.get("bgpState") == "Established"
+    return {
+        "local_as": int(peer.get("localAs", 0)),
+        "remote_as": int(peer.get("remoteAs", 0)),
+        "remote_id": str(peer.get("remoteRouterId", "")),
+        "is_up": up,
+        "is_enabled": not peer.get("adminShutDown", False),
+        "description": str(peer.get("nbrDesc", "")),
+        "uptime": int(peer.get("bgpTimerUpMsec", 0)) // 1000 if up else -1,
+        "address_family": {
+            _family(af): {
+                "received_prefixes": int(info.get("acceptedPrefixCounter", 0)),
+                "accepted_prefixes": int(info.get("acceptedPrefixCounter", 0)),
+                "sent_prefixes": int(info.get("sentPrefixCounter", 0)),
+            }
+            for af, info in peer.get("addressFamilyInfo", {}).items()
+        },
+    }
+
+
+def _family(frr_name: str) -> str:
+    """FRR's "ipv4Unicast" -> napalm's "ipv4"; other families keep their FRR name."""
+    return {"ipv4Unicast": "ipv4", "ipv6Unicast": "ipv6"}.get(frr_name, frr_name)
+
+
+def frr_reload_diff(stdout: str, path: str) -> str:
+    """`frr-reload.py --test` output -> a unified-diff-like text ("" when nothing changes).
+
+    frr-reload prints each change as its context lines followed by the changed line; a deleted
+    line is printed as the command that removes it (`no X`, or `X` for a deleted `no X`).
+    """
+    body: list[str] = []
+    sign = ""
+    lines = stdout.splitlines()
+    for i, line in enumerate(lines):
+        if line in FRR_RELOAD_SECTIONS:
+            sign = FRR_RELOAD_SECTIONS[line]
+        elif sign and line.strip() and not set(line) <= {"="}:
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            body.append(_diff_line(line, nxt, sign))
+    return (
+        f"--- {path} (running)\n+++ {path} (candidate)\n" + "\n".join(body) + "\n" if body else ""
+    )
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _diff_line(line: str, following: str, sign: str) -> str:
+    if following.strip() and _indent(following) > _indent(line):
+        return " " + line  # context of the changed line that follows
+    if sign == "+":
+        return "+" + line
+    pad, text = line[: _indent(line)], line.strip()
+    return "-" + pad + (text[3:] if text.startswith("no ") else "no " + text)
+
+
+def json_or_empty(text: str) -> Any:
+    return json.loads(text) if text.strip() else {}

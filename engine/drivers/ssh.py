@@ -1,0 +1,101 @@
+"""One SSH session per driver `open()`: connect with a key or a password, run commands.
+
+Commands run through `exec_command`; anything secret (file contents, scripts) goes through
+stdin, never argv, so it never shows up in the device's process list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import paramiko
+
+from engine.drivers.errors import CommandError, ConnectAuthError, ConnectError, ConnectTimeoutError
+
+
+@dataclass(frozen=True)
+class Completed:
+    """Example: Completed(command="hostname", status=0, stdout="fra1-leaf01\\n", stderr="")"""
+
+    command: str
+    status: int
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class Target:
+    host: str
+    port: int
+    username: str
+    password: str | None
+    key_file: str | None
+    timeout: float
+
+
+class Session:
+    """An open SSH connection to one device."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.client = _connect(target)
+
+    def run(self, command: str, *, stdin: str | None = None) -> Completed:
+        """Run `command`; its exit status is returned, never raised."""
+        try:
+            chan_in, out, err = self.client.exec_command(command, timeout=self.target.timeout)
+            if stdin is not None:
+                chan_in.write(stdin.encode())
+            chan_in.channel.shutdown_write()
+            stdout, stderr = out.read().decode(), err.read().decode()
+            status = out.channel.recv_exit_status()
+        except TimeoutError as exc:
+            raise CommandError(f"{self.target.host}: {command!r} timed out: {exc}") from None
+        except (paramiko.SSHException, OSError) as exc:
+            raise ConnectError(f"{self.target.host}: SSH session lost: {exc}") from None
+        return Completed(command, status, stdout, stderr)
+
+    def check(self, command: str, *, stdin: str | None = None) -> str:
+        """Run `command` and return its stdout; CommandError unless it exits 0."""
+        done = self.run(command, stdin=stdin)
+        if done.status != 0:
+            detail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            raise CommandError(
+                f"{self.target.host}: {command!r} exited {done.status}: {' / '.join(detail)}"
+            )
+        return done.stdout
+
+    def alive(self) -> bool:
+        transport = self.client.get_transport()
+        return transport is not None and transport.is_active()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _connect(target: Target) -> paramiko.SSHClient:
+    client = paramiko.SSHClient()
+    # Devices are identified by the inventory's management address; host keys are not pinned yet.
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    where = f"{target.host}:{target.port}"
+    try:
+        client.connect(
+            target.host,
+            port=target.port,
+            username=target.username,
+            password=target.password,
+            key_filename=target.key_file,
+            timeout=target.timeout,
+            banner_timeout=target.timeout,
+            auth_timeout=target.timeout,
+            look_for_keys=False,
+            allow_agent=False,
+        )
+    except paramiko.AuthenticationException as exc:
+        message = f"{where}: authentication failed for {target.username}: {exc}"
+        raise ConnectAuthError(message) from None
+    except TimeoutError:
+        raise ConnectTimeoutError(f"{where}: no answer within {target.timeout:g} s") from None
+    except (paramiko.SSHException, OSError) as exc:
+        raise ConnectError(f"{where}: cannot connect: {exc}") from None
+    return client
