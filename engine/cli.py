@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from engine import __version__, lab, schemagen
+from engine.audit import commands as audit_commands
 from engine.diagnostics import has_errors
 from engine.errors import EngineError, UsageError
 from engine.load.repo import resolve_repo
+from engine.pipeline import commands as pipeline_commands
 from engine.render import render_all, write
+from engine.report import commands as report_commands
+from engine.scaffold import commands as init_commands
 from engine.standards import check as standards_check
 from engine.standards import handbook
 from engine.standards import load as standards_load
@@ -212,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_explain)
     _add_render(sub)
     _add_lab(sub)
+    pipeline_commands.add_parser(sub)
+    report_commands.add_parsers(sub)
+    init_commands.add_parser(sub)
+    audit_commands.add_parser(sub)
     return parser
 
 

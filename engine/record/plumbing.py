@@ -118,7 +118,8 @@ def update_ref(repo: git.Repo, ref: str, new: str, old: str | None, reason: str)
         check=False,
     )
     if proc.returncode != 0:
-        if resolve(repo, ref) != old:
+        locked = b".lock" in proc.stderr  # another writer is moving it right now
+        if locked or resolve(repo, ref) != old:
             raise RefMoved(f"{ref} moved while a record was being written")
         raise GitError(f"git update-ref {ref}: {proc.stderr.decode(errors='replace').strip()}")
 

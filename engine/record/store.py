@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +41,7 @@ from engine.record.plumbing import BLOB_MODE, TREE_MODE, GitError, TreeEntry
 REF = "refs/underlay/audit"
 Redact = Callable[[str], str]
 BACKUP_FILE = "running.conf"
-_RETRIES = 8
+_RETRIES = 40  # with jittered back-off: about 3 s of contention at most
 
 
 @dataclass(frozen=True)
@@ -101,11 +103,11 @@ class AuditStore:
             n: Configs(_opt(redact, c.before), _opt(redact, c.after))
             for n, c in (configs or {}).items()
         }
-        for _ in range(_RETRIES):
+        for attempt in range(_RETRIES):
             try:
                 return self._append_once(clean, texts)
             except plumbing.RefMoved:
-                continue
+                time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))  # jitter: no lockstep
         raise GitError(f"{self.ref}: could not append after {_RETRIES} concurrent updates")
 
     def _append_once(self, record: Record, texts: Mapping[str, Configs]) -> RecordRef:

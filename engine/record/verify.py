@@ -194,6 +194,8 @@ def backups(store: AuditStore, entries: list[Entry]) -> list[Problem]:
 
 def _unaccounted(store: AuditStore, entries: list[Entry]) -> list[Problem]:
     """Backups changed in a commit whose record has no config of that device."""
+    if not entries:
+        return []
     by_commit = {e.commit: e for e in entries}
     out = plumbing.run(
         store.repo,
@@ -202,7 +204,7 @@ def _unaccounted(store: AuditStore, entries: list[Entry]) -> list[Problem]:
         "--no-renames",
         "--name-only",
         "--format=%x00%H",
-        store.ref,
+        entries[-1].commit,
         "--",
         "backups",
     ).decode()
