@@ -23,6 +23,7 @@ from engine.model.inventory import (
     SlasFile,
     VendorsFile,
 )
+from engine.pipeline.model import Pipeline
 from engine.standards.model import RulesFile, WaiversFile
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -39,6 +40,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "services": ServicesFile,
     "standards": RulesFile,
     "waivers": WaiversFile,
+    "pipeline": Pipeline,
 }
 # which schema each inventory file uses (relative to the repo)
 FILE_SCHEMA = {
@@ -53,6 +55,7 @@ FILE_SCHEMA = {
     "inventory/services.yaml": "services",
     "standards/waivers.yaml": "waivers",
     "standards/": "standards",
+    "pipelines/": "pipeline",
 }
 
 

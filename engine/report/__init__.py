@@ -1,0 +1,1 @@
+"""The report stage: the standard status report (HTML, Markdown, JSON) and Prometheus metrics."""

@@ -1,0 +1,1 @@
+"""`underlay init`: scaffolding of new infrastructure repositories."""
