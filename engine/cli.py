@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import __version__, lab, schemagen
+from engine.audit import commands as audit_commands
 from engine.diagnostics import has_errors
 from engine.errors import EngineError, UsageError
 from engine.load.repo import resolve_repo
@@ -218,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     pipeline_commands.add_parser(sub)
     report_commands.add_parsers(sub)
     init_commands.add_parser(sub)
+    audit_commands.add_parser(sub)
     return parser
 
 
