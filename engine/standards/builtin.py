@@ -76,14 +76,26 @@ class SecretParams(Params):
         return value
 
 
+# Words and marks every pattern above needs: an object's JSON without any of them is skipped.
+# Plain substring tests first (fast), then one regex (JSON keys end in a quote, so the
+# `ssh_keys` and `community` fields themselves do not count).
+_LITERALS = (
+    "pass", "pwd", "secret", "key", "token", "psk", "communit", "-----begin", "$", "://",
+    "bearer", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "glpat-", "akia", "xox", "eyj",
+)  # fmt: skip
+_QUICK = re.compile(
+    r'(?i)pass|pwd|secret|key(?!s?")|token|psk|communit(?:y(?!")|y":"(?:public|private)")'
+    r"|-----begin|\$[0-9a-z]{1,2}\$|://[^\s/\"]*@|bearer|gh[pousr]_|glpat-|akia|xox|eyj"
+)
+
+
 def _secret_regex(
     params: SecretParams,
 ) -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]]]:
     named = [(w, re.compile(p)) for w, p in {**SECRET_PATTERNS, **params.extra_patterns}.items()]
-    # one pass over each object's JSON decides whether it is worth walking value by value
-    quick = "|".join(f"(?:{p.pattern.removeprefix('(?i)')})" for _, p in named)
-    community = '"community": ?"(?:public|private)"'
-    return re.compile(f"(?i){quick}|{community}"), named
+    if params.extra_patterns:  # unknown patterns: no quick filter can be derived
+        return re.compile(""), named
+    return _QUICK, named
 
 
 def _strings(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -108,7 +120,7 @@ def _what(path: tuple[Any, ...], text: str, named: list[tuple[str, re.Pattern[st
 
 def _as_json(obj: Any) -> str:
     if isinstance(obj, BaseModel):
-        return obj.model_dump_json()
+        return obj.model_dump_json(exclude_none=True)
     return json.dumps(obj, default=str)
 
 
@@ -120,7 +132,9 @@ def no_plaintext_secrets(targets: Sequence[Target], ctx: Context) -> Iterator[Hi
     """Scans every string value for passwords, keys, tokens and SNMP communities."""
     quick, named = _secret_regex(ctx.params)
     for t in targets:
-        if not quick.search(_as_json(t.obj)):
+        text = _as_json(t.obj)
+        lowered = text.lower()
+        if not any(word in lowered for word in _LITERALS) or not quick.search(text):
             continue
         source = ctx.inventory.sources.get((t.kind, t.name))
         for path, text in _strings(t.obj, ()):
@@ -355,12 +369,24 @@ def cable_end_descriptions(targets: Sequence[Target], ctx: Context) -> Iterator[
             if itf is None:
                 continue  # validate reports undeclared ports
             far_end = f"{far.device}:{far.port}"
-            text = itf.description or ""
-            if re.search(rf"\bto {re.escape(far_end)}(?![\w:.-])", text) is None:
+            if not names_far_end(itf.description or "", far_end):
                 kind = "device" if here.device in ctx.inventory.devices else "server"
                 path = ("interfaces", here.port) + (("description",) if itf.description else ())
                 values = {"port": here.port, "far_end": far_end, "cable": t.name}
                 yield Hit(kind, here.device, path, values, obj=node)
+
+
+def names_far_end(description: str, far_end: str) -> bool:
+    """True when the description says `to NAME:PORT` (not a longer port such as eth10)."""
+    needle = f"to {far_end}"
+    start = description.find(needle)
+    while start >= 0:
+        after = description[start + len(needle) : start + len(needle) + 1]
+        before = description[start - 1 : start] if start else " "
+        if not before.isalnum() and not (after.isalnum() or (after and after in ":._-")):
+            return True
+        start = description.find(needle, start + 1)
+    return False
 
 
 # ---------------------------------------------------------------- servers

@@ -16,10 +16,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine.diagnostics import Diagnostic, Severity, Suppression
+from engine.diagnostics import Diagnostic, Pos, Severity, Suppression
 from engine.errors import EngineError
 from engine.load.reader import PathKey
 from engine.model.layout import Inventory
+from engine.standards.compiled import Documents
 from engine.standards.load import Library, LoadedRule, LoadedWaiver
 from engine.standards.model import Kind, Waiver
 from engine.standards.objects import Target, matches, targets
@@ -36,11 +37,12 @@ class Finding:
 
 def evaluate(library: Library, inventory: Inventory, today: date) -> list[Diagnostic]:
     """The rules' findings (a waived one carries its waiver), plus problems of the waivers."""
-    findings = [f for loaded in library.rules for f in _run(loaded, inventory, today)]
+    findings = [f for loaded in library.rules for f in run_rule(loaded, inventory, today)]
     # a waiver of an unknown rule is T506, of a broken rule moot until the rule loads
     waivers = [w for w in library.waivers if w.waiver.rule in {r.rule.id for r in library.rules}]
     waived, problems = _waive(findings, waivers, today)
-    diags = [_diagnostic(f, waived.get(i), inventory) for i, f in enumerate(findings)]
+    where = places(findings, inventory)
+    diags = [_diagnostic(f, where[i], waived.get(i)) for i, f in enumerate(findings)]
     return diags + problems
 
 
@@ -49,9 +51,9 @@ def selected(loaded: LoadedRule, inventory: Inventory) -> list[Target]:
     return [t for kind in applies.kind for t in targets(inventory, kind) if matches(applies, t)]
 
 
-def _run(loaded: LoadedRule, inventory: Inventory, today: date) -> Iterator[Finding]:
+def run_rule(loaded: LoadedRule, inventory: Inventory, today: date) -> Iterator[Finding]:
     chosen = selected(loaded, inventory)
-    if loaded.validator is not None:
+    if loaded.compiled is not None:
         yield from _schema(loaded, chosen)
         return
     assert loaded.python is not None
@@ -78,62 +80,12 @@ def _blamed(hit: Hit, by_name: dict[tuple[str, str], Target], inventory: Invento
 
 
 # ---------------------------------------------------------------- JSON Schema rules
-_ANNOTATIONS = frozenset({"$schema", "$comment", "$id", "title", "description", "type"})
-_ONE = ("if", "then", "else", "not")
-_MANY = ("allOf", "anyOf", "oneOf")
-
-
-def read_fields(schema: Any) -> set[str] | None:
-    """The top-level fields a schema looks at, or None when it may look at any."""
-    if not isinstance(schema, dict):
-        return None
-    fields: set[str] = set()
-    for key, value in schema.items():
-        parts: list[Any] = []
-        if key in ("properties", "required"):
-            fields |= set(value)
-        elif key == "dependentRequired":
-            fields |= set(value) | {name for names in value.values() for name in names}
-        elif key in _ONE:
-            parts = [value]
-        elif key in _MANY:
-            parts = list(value)
-        elif key not in _ANNOTATIONS:
-            return None
-        for part in parts:
-            more = read_fields(part)
-            if more is None:
-                return None
-            fields |= more
-    return fields
-
-
-Error = tuple[PathKey, Any, str]
-
-
 def _schema(loaded: LoadedRule, chosen: list[Target]) -> Iterator[Finding]:
-    assert loaded.validator is not None
-    fields = read_fields(loaded.rule.assertion.schema_)
-    seen: dict[str, list[Error]] = {}
+    assert loaded.compiled is not None
     for t in chosen:
-        text = _document(t.obj, fields)
-        errors = seen.get(text)
-        if errors is None:
-            errors = [
-                (tuple(e.absolute_path), e.instance, e.message)
-                for e in loaded.validator.iter_errors(json.loads(text))
-            ]
-            seen[text] = errors
-        for path, value, message in errors:
+        for path, value, message in loaded.compiled.errors(Documents(t.obj)):
             values = {"value": _show(value), "path": ".".join(map(str, path)), "error": message}
             yield Finding(loaded, t, path, values)
-
-
-def _document(obj: Any, fields: set[str] | None) -> str:
-    if isinstance(obj, BaseModel):
-        return obj.model_dump_json(include=fields, exclude_none=True)
-    picked = obj if fields is None else {k: v for k, v in obj.items() if k in fields}
-    return json.dumps(picked, sort_keys=True, default=str)
 
 
 def _show(value: Any) -> str:
@@ -207,14 +159,38 @@ class _Values(dict[str, Any]):
         return "{" + key + "}"
 
 
-def _diagnostic(f: Finding, waiver: LoadedWaiver | None, inventory: Inventory) -> Diagnostic:
+Place = tuple[Pos, str | None]  # where a value is, and the group it is inherited from
+
+
+def places(findings: list[Finding], inventory: Inventory) -> list[Place]:
+    """Source positions (each file concerned is re-read once, on its first finding).
+
+    Spreading this over forked workers was measured slower on 2 cores: the inventory's large
+    heap makes forking and returning results cost more than the parsing saved."""
+    return [
+        _place(
+            inventory,
+            (str(f.target.kind), f.target.name),
+            f.path,
+            _is_container(f.target.obj, f.path),
+        )
+        for f in findings
+    ]
+
+
+def _place(inventory: Inventory, obj: tuple[str, str], path: PathKey, key: bool) -> Place:
+    pos = inventory.pos(*obj, path, key=key)
+    source = inventory.sources.get(obj)
+    group = source.inherited_from(path) if source and pos.path != source.file else None
+    return pos, group
+
+
+def _diagnostic(f: Finding, place: Place, waiver: LoadedWaiver | None) -> Diagnostic:
     rule = f.rule.rule
     kind, name = str(f.target.kind), f.target.name
-    pos = inventory.pos(kind, name, f.path, key=_is_container(f.target.obj, f.path))
+    pos, group = place
     subject = f"{kind} {name}"
     values = _Values(f.values, kind=kind, name=name, subject=subject)
-    source = inventory.sources.get((kind, name))
-    group = source.inherited_from(f.path) if source and pos.path != source.file else None
     where = f"{subject} (inherited from group {group})" if group else subject
     message = f"{where}: {rule.message.format_map(values)}"
     hint = rule.hint.format_map(values)

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from engine.diagnostics import Diagnostic, Severity
 from engine.load.reader import Document, PathKey, expect_mapping, read_file
 from engine.load.sourcemap import Layer, SourceMap
+from engine.standards.compiled import Part, compile_schema
 from engine.standards.model import Rule, Waiver
 from engine.standards.objects import unknown_fields
 from engine.standards.registry import PythonRule, registered
@@ -33,7 +34,7 @@ class LoadedRule:
 
     rule: Rule
     pos: SourceMap  # positions inside the rule file
-    validator: Draft202012Validator | None = None
+    compiled: Part | None = None  # a JSON Schema rule
     python: PythonRule | None = None
     params: Any = None
 
@@ -197,7 +198,7 @@ def _schema_rule(rule: Rule, source: SourceMap) -> tuple[LoadedRule | None, list
                 f"rule {rule.id}",
             )
         ]
-    return LoadedRule(rule, source, validator=Draft202012Validator(schema)), []
+    return LoadedRule(rule, source, compiled=compile_schema(schema)), []
 
 
 def _python_rule(rule: Rule, source: SourceMap) -> tuple[LoadedRule | None, list[Diagnostic]]:
