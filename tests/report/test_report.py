@@ -1,0 +1,196 @@
+"""The status report: figures from the sample, the git trend, the audit trail, the views."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import git
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from engine.record import Actor, AuditStore, DeviceOutcome, Outcome, Record
+from engine.report import audit
+from engine.report.build import Options, build
+from engine.report.model import StatusReport
+from engine.views import report_html
+from tests.conftest import REPO_ROOT
+
+TODAY = date(2026, 11, 27)
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def underlay(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", "--repo", str(repo), *args],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def commit(handle: git.Repo, message: str, when: str) -> str:
+    handle.git.add("--all")
+    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
+           "GIT_AUTHOR_NAME": "Alice Admin", "GIT_AUTHOR_EMAIL": "alice@example.com",
+           "GIT_COMMITTER_NAME": "Alice Admin", "GIT_COMMITTER_EMAIL": "alice@example.com"}
+    handle.git.commit("-m", message, env=env)
+    return handle.head.commit.hexsha
+
+
+@pytest.fixture
+def history(sample_copy: Path) -> Path:
+    """The sample with three commits: as it is, one standard broken, then fixed with review."""
+    handle = git.Repo.init(sample_copy, initial_branch="main")
+    commit(handle, "Sample organisation", "2026-11-01T10:00:00Z")
+    leaf = sample_copy / "inventory/devices/fra1-leaf01.yaml"
+    original = leaf.read_text()
+    leaf.write_text(original.replace("groups: [org-baseline, fabric]", "groups: [fabric]"))
+    commit(handle, "leaf01: drop the baseline", "2026-11-10T10:00:00Z")
+    leaf.write_text(original)
+    commit(handle, "leaf01: baseline again\n\nReviewed-by: Bob Review <bob@example.com>\n"
+           "Approved-by: Carol Boss <carol@example.com>", "2026-11-20T10:00:00Z")
+    return sample_copy
+
+
+@pytest.fixture(scope="module")
+def sample_report() -> StatusReport:
+    return build(REPO_ROOT, Options(today=TODAY, trend=0), audit.AuditFacts())
+
+
+def test_inventory_by_site_and_role(sample_report: StatusReport) -> None:
+    inv = sample_report.inventory
+    assert (inv.devices, inv.servers, inv.cables) == (10, 8, 18)
+    assert [(s.site, s.devices, s.servers) for s in inv.sites] == [("fra1", 7, 7), ("fra2", 3, 1)]
+    assert inv.roles["access"] == 5
+
+
+def test_compliance_counts_waived_apart(sample_report: StatusReport) -> None:
+    c = sample_report.compliance
+    assert (c.errors, c.warnings, c.waived) == (0, 2, 8)
+    rules = {r.id: r.tally for r in c.rules}
+    assert rules["SRV-BACKUP-RPO"].waived == 4 and rules["SRV-BACKUP-RPO"].failing == 0
+    assert rules["SUP-RENEWAL"].failing == 1
+    assert [s.site for s in c.sites] == ["fra1", "fra2", "organisation"]
+    assert c.ratio is not None and 0.99 < c.ratio < 1
+
+
+def test_contracts_ending_expired_and_who_to_call(sample_report: StatusReport) -> None:
+    soon = sample_report.contracts_in("within 90 days")
+    assert [c.id for c in soon] == ["NET-SUP-FRA2"]
+    assert soon[0].days_left == 49
+    assert [p.name for p in soon[0].contacts] == ["Markus Weber", "NetCare NOC"]
+    assert [c.id for c in sample_report.contracts_in("expired")] == ["OLD-HW-2022"]
+
+
+def test_lifecycle_and_sla_coverage(sample_report: StatusReport) -> None:
+    assert [(x.name, x.state) for x in sample_report.lifecycle] == [
+        ("fra2-leaf01", "within 180 days")]
+    webshop = next(s for s in sample_report.services if s.service == "webshop")
+    weaker = {d.name: d for d in webshop.dependencies if d.state == "weaker"}
+    assert set(weaker) == {"fra1-web01", "fra1-app01", "fra1-db01", "fra1-hv01", "fra1-hv02"}
+    assert weaker["fra1-web01"].via == "fra1-hv02"
+    assert weaker["fra1-db01"].gaps == ("availability 99.9% < 99.99%", "P1 response 2h > 1h")
+
+
+def test_trend_and_changes_from_git_history(history: Path) -> None:
+    report = build(history, Options(today=TODAY), audit.AuditFacts())
+    ratios = [p.ratio for p in report.trend]
+    assert [p.subject for p in report.trend] == [
+        "Sample organisation", "leaf01: drop the baseline", "leaf01: baseline again"]
+    # each commit is judged as of its own date, so the renewal windows move too
+    assert None not in ratios and ratios[1] < min(ratios[0], ratios[2])  # type: ignore[operator]
+    assert report.trend[1].errors > 0
+    newest = report.changes[0]
+    assert newest.reviewed_by == ("Bob Review <bob@example.com>",)
+    assert newest.approved_by == ("Carol Boss <carol@example.com>",)
+    assert newest.author == "Alice Admin <alice@example.com>"
+    cached = list((history / ".underlay/cache/trend").iterdir())
+    assert len(cached) == 3  # a second report only reads these
+
+
+def test_drift_and_applies_come_from_the_audit_store(history: Path) -> None:
+    store = AuditStore(history)
+    head = git.Repo(history).head.commit.hexsha
+    moment = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    for kind, outcomes in (("apply", [Outcome.CONFIRMED, Outcome.ROLLED_BACK]),
+                           ("drift", [Outcome.NOOP, Outcome.DRIFTED])):
+        devices = tuple(DeviceOutcome(name=f"fra1-leaf0{i + 1}", outcome=o)
+                        for i, o in enumerate(outcomes))
+        record = Record(kind=kind, run=f"{kind}-1", actor=Actor(user="ci", host="runner"),
+                        commit=head, started=moment, finished=moment, devices=devices)
+        store.append(record, redact=lambda text: text)
+    facts = audit.read(history)
+    assert facts.drift is not None and facts.drift.drifted == ("fra1-leaf02",)
+    assert facts.applies[0].result == "rolled back" and facts.applies[0].failed == 1
+    html = report_html.render(build(history, Options(today=TODAY, trend=0), facts))
+    assert "<b>1 of 2</b> devices differ" in html
+
+
+def test_no_audit_store_means_no_data_yet(sample_report: StatusReport) -> None:
+    html = report_html.render(sample_report)
+    assert "No drift run recorded yet." in html and "No apply recorded yet." in html
+
+
+def test_html_is_self_contained(sample_report: StatusReport) -> None:
+    html = report_html.render(sample_report)
+    assert "<script" not in html.lower() and "@import" not in html and "url(" not in html
+    links = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)""", html, re.IGNORECASE)
+    assert not [x for x in links if re.match(r"(?i)(https?:)?//", x)]
+
+
+def test_markdown_and_json_views(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    proc = underlay(REPO_ROOT, "report", "--format", "json", "--out", str(out),
+                    "--today", "2026-11-27", "--trend", "0")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert data["compliance"]["waived"] == 8 and data["drift"] is None
+    proc = underlay(REPO_ROOT, "report", "--format", "markdown", "--today", "2026-11-27",
+                    "--trend", "0")
+    assert "| NET-SUP-FRA2 | NetCare Solutions GmbH | 2027-01-15 | within 90 days |" in proc.stdout
+
+
+def test_metrics_textfile_parses(tmp_path: Path) -> None:
+    target = tmp_path / "underlay.prom"
+    proc = underlay(REPO_ROOT, "metrics", "--textfile", str(target), "--today", "2026-11-27")
+    assert proc.returncode == 0, proc.stderr
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(target.read_text())
+        for s in family.samples
+    }
+    assert samples[("underlay_findings", (("severity", "warning"),))] == 2
+    assert samples[("underlay_findings", (("severity", "waived"),))] == 8
+    assert samples[("underlay_contracts_expiring", (("within_days", "90"),))] == 1
+    assert 0.99 < samples[("underlay_compliance_ratio", ())] < 1
+    assert samples[("underlay_drifted_devices", ())] != samples[("underlay_drifted_devices", ())]
+    assert [p.name for p in tmp_path.iterdir()] == ["underlay.prom"]  # no temp file left
+
+
+@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true",
+                    reason="chromium is not installed (.ci/install installs it)")
+def test_chromium_renders_the_key_figures(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    proc = underlay(REPO_ROOT, "report", "--out", str(page), "--today", "2026-11-27")
+    assert proc.returncode == 0, proc.stderr
+    dom = _chromium(tmp_path, "--dump-dom", f"file://{page}").stdout
+    for figure in ("99.5%", "NET-SUP-FRA2", "in 49 days", "Markus Weber", "+49 69 1234 5600",
+                   "OLD-HW-2022", "fra2-leaf01", "No drift run recorded yet."):
+        assert figure in dom, figure
+    shot = tmp_path / "report.png"
+    _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1400,3000", f"file://{page}")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
+
+
+def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run",
+             f"--user-data-dir={tmp / 'chromium-profile'}", "--hide-scrollbars"]
+    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True,
+                          timeout=120, check=True)

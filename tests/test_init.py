@@ -1,0 +1,61 @@
+"""`underlay init`: a new repository that validates, checks and dry-runs its pipeline cleanly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import git
+
+
+def underlay(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True,
+                          text=True, timeout=120, check=False, cwd=cwd)
+
+
+def test_init_creates_a_clean_repository(tmp_path: Path) -> None:
+    target = tmp_path / "infra"
+    made = underlay("init", str(target))
+    assert made.returncode == 0, made.stderr
+    assert "initial commit" in made.stdout
+    for rel in ("inventory/devices/hq1-core01.yaml", "inventory/servers/hq1-app01.yaml",
+                "schemas/device.json", "schemas/pipeline.json", "standards/waivers.yaml",
+                "pipelines/pull-request.yaml", ".github/workflows/merge.yml", ".gitignore",
+                "README.md"):
+        assert (target / rel).is_file(), rel
+    for command in (["validate"], ["check"], ["schemas", "--check"], ["pipeline", "validate"]):
+        proc = underlay("--repo", str(target), *command)
+        assert proc.returncode == 0, (command, proc.stdout, proc.stderr)
+    assert underlay("--repo", str(target), "check").stdout.startswith("No problems found")
+    handle = git.Repo(target)
+    assert not handle.is_dirty(untracked_files=True)
+    assert handle.head.commit.message.startswith("Initial infrastructure repository")
+
+
+def test_pipeline_dry_run_in_a_new_repository(tmp_path: Path) -> None:
+    target = tmp_path / "infra"
+    assert underlay("init", str(target)).returncode == 0
+    proc = underlay("pipeline", "run", "pull-request", "--dry-run", cwd=target)
+    assert proc.returncode == 0, proc.stderr
+    assert "would run: underlay validate --format text" in proc.stdout
+
+
+def test_workflows_of_a_new_repository_match_the_official_schema(tmp_path: Path) -> None:
+    target = tmp_path / "infra"
+    assert underlay("init", str(target)).returncode == 0
+    files = sorted(str(p) for p in (target / ".github/workflows").glob("*.yml"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+         *files], capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout
+    assert "python -m pip install underlay" in (target / ".github/workflows/drift.yml").read_text()
+
+
+def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    proc = underlay("init", str(tmp_path))
+    assert proc.returncode == 1
+    assert "is not empty" in proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
