@@ -225,6 +225,7 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         "interface_list": ["eth1", "eth2", "lo", "mgmt0"]}"""
         out = self.session.check(
             "hostname; hostname -f 2>/dev/null || hostname; cut -d' ' -f1 /proc/uptime; "
+            "ip -o link show | cut -d: -f2 | cut -d@ -f1 | tr -d '\\n'; echo; "
             "cat /sys/class/dmi/id/product_serial 2>/dev/null || true"
         ).splitlines()
         hostname, fqdn, uptime = out[0], out[1], float(out[2])
@@ -233,10 +234,10 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
             "fqdn": fqdn,
             "vendor": self.vendor,
             "model": self._model(),
-            "serial_number": out[3] if len(out) > 3 else "",
+            "serial_number": out[4] if len(out) > 4 else "",
             "os_version": self._os_version(),
             "uptime": uptime,
-            "interface_list": sorted(self.get_interfaces()),
+            "interface_list": sorted(out[3].split()),
         }
 
     def _model(self) -> str:
