@@ -124,6 +124,67 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from engine.lab import LabNotUpError  # noqa: PLC0415 - deferred: device commands only
+    from engine.plan.run import run_plan  # noqa: PLC0415
+    from engine.views import plan as plan_view  # noqa: PLC0415
+
+    repo = resolve_repo(args.repo)
+    result = validate(repo)
+    if not result.ok:
+        return _invalid(result)
+    try:
+        plan = run_plan(
+            repo,
+            result.inventory,
+            args.limit or (),
+            workers=args.workers,
+            lab_state_dir=args.lab_state_dir,
+        )
+    except LabNotUpError as exc:
+        print(f"underlay: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.out:
+        Path(args.out).write_text(plan_view.json_view(plan), encoding="utf-8")
+    if args.format == "markdown":
+        sys.stdout.write(
+            plan_view.markdown(plan, limit=args.comment_limit, artifact=args.out or "plan.json")
+        )
+    else:
+        sys.stdout.write(
+            plan_view.json_view(plan) if args.format == "json" else plan_view.text(plan)
+        )
+    if not plan.complete:
+        return EXIT_PROBLEMS
+    return 2 if args.detailed_exitcode and plan.has_changes else EXIT_OK
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from engine.lab import LabNotUpError  # noqa: PLC0415 - deferred: device commands only
+    from engine.plan.run import run_drift  # noqa: PLC0415
+    from engine.views import plan as plan_view  # noqa: PLC0415
+
+    repo = resolve_repo(args.repo)
+    result = validate(repo)
+    if not result.ok:
+        return _invalid(result)
+    try:
+        report = run_drift(
+            repo,
+            result.inventory,
+            workers=args.workers,
+            record=not args.no_record,
+            lab_state_dir=args.lab_state_dir,
+        )
+    except LabNotUpError as exc:
+        print(f"underlay: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    _emit(plan_view.drift_views[args.format](report), args.output)
+    if not report.plan.complete:
+        return EXIT_PROBLEMS
+    return 2 if report.drifted else EXIT_OK
+
+
 def cmd_lab_up(args: argparse.Namespace) -> int:
     result = validate(resolve_repo(args.repo))
     if not result.ok:
@@ -192,9 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     p = sub.add_parser("validate", help="check YAML, schemas, references and consistency")
     _formats(p, ["text", "json", "github", "sarif", "junit"])
-    p.add_argument("--no-cache", action="store_true",
-                   help="re-read every file (by default unchanged files' results come from "
-                   ".underlay/cache/)")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="re-read every file (by default unchanged files' results come from .underlay/cache/)",
+    )
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("check", help="validate, then check the standards (with waivers)")
     _formats(p, ["text", "json", "github", "sarif", "junit"])
@@ -216,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_explain)
     _add_render(sub)
     _add_lab(sub)
+    _add_plan(sub)
     pipeline_commands.add_parser(sub)
     report_commands.add_parsers(sub)
     init_commands.add_parser(sub)
@@ -229,6 +293,45 @@ def _add_render(sub: Any) -> None:
     p.add_argument("--out", metavar="DIR", help="write DIR/<name>/<path> files instead of printing")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_render)
+
+
+def _add_plan(sub: Any) -> None:
+    plan = p = sub.add_parser(
+        "plan", help="what applying the repository would change, device by device"
+    )
+    p.add_argument(
+        "--limit",
+        nargs="+",
+        metavar="SELECTOR",
+        help="names (globs) or site:X, role:X, tag:X, platform:X, kind:server",
+    )
+    p.add_argument("--out", metavar="FILE", help="save the plan (JSON) for `underlay apply`")
+    p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    p.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 0 = no changes, 1 = error, 2 = changes",
+    )
+    p.add_argument("--workers", type=int, default=20, help="devices contacted in parallel")
+    p.add_argument(
+        "--comment-limit",
+        type=int,
+        default=60_000,
+        help="--format markdown: characters at most (a pull-request comment)",
+    )
+    p.set_defaults(func=cmd_plan)
+    p = sub.add_parser("drift", help="live state against main: out-of-band or pending changes")
+    _formats(p, ["text", "json", "markdown"])
+    p.add_argument("--workers", type=int, default=20, help="devices contacted in parallel")
+    p.add_argument("--no-record", action="store_true", help="do not write a drift record")
+    p.set_defaults(func=cmd_drift)
+    for verb in (plan, p):
+        verb.add_argument(
+            "--lab-state-dir",
+            type=Path,
+            default=lab.DEFAULT_STATE_DIR,
+            help="for a repository whose devices live in the lab: its state dir",
+        )
 
 
 def _add_lab(sub: Any) -> None:

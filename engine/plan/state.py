@@ -55,8 +55,8 @@ def intended_state(obj: Device | Server) -> dict[str, Any]:
 def actual_state(obj: Device | Server, getters: Mapping[str, Any]) -> dict[str, Any]:
     """The same shape as intended_state, from napalm getter results."""
     compared = COMPARED.get(str(obj.platform), VENDOR_DEFAULT)
-    live = getters.get("get_interfaces", {})
-    addresses = getters.get("get_interfaces_ip", {})
+    live = getters.get("interfaces", {})
+    addresses = getters.get("interfaces_ip", {})
     interfaces: dict[str, dict[str, Any] | None] = {}
     for name in obj.interfaces:  # undeclared interfaces (mgmt0, ...) are not the model's
         itf = live.get(name)
@@ -67,11 +67,11 @@ def actual_state(obj: Device | Server, getters: Mapping[str, Any]) -> dict[str, 
             compared,
             description=itf.get("description", ""),
             enabled=itf.get("is_enabled"),
-            ipv4=_first_ipv4(addresses.get(name, {})),
+            ipv4=_live_ipv4(addresses.get(name, {}), obj.interfaces[name].ipv4),
         )
     state: dict[str, Any] = {"interfaces": interfaces}
     if "bgp" in compared and isinstance(obj, Device) and obj.bgp is not None:
-        peers = getters.get("get_bgp_neighbors", {}).get("global", {}).get("peers", {})
+        peers = getters.get("bgp_neighbors", {}).get("global", {}).get("peers", {})
         state["bgp"] = {
             addr: {
                 "remote_as": p.get("remote_as"),
@@ -81,7 +81,7 @@ def actual_state(obj: Device | Server, getters: Mapping[str, Any]) -> dict[str, 
             for addr, p in peers.items()
         }
     if "ntp" in compared:
-        state["ntp"] = dict.fromkeys(getters.get("get_ntp_servers", {}), "configured")
+        state["ntp"] = dict.fromkeys(getters.get("ntp_servers", {}), "configured")
     return state
 
 
@@ -89,9 +89,13 @@ def _pick(compared: frozenset[str], **values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k in compared}
 
 
-def _first_ipv4(entry: Mapping[str, Any]) -> str | None:
-    v4 = entry.get("ipv4", {})
-    return None if not v4 else next(f"{a}/{d['prefix_length']}" for a, d in sorted(v4.items()))
+def _live_ipv4(entry: Mapping[str, Any], intended: Any) -> str | None:
+    """The declared address when the interface has it; else its first address that is not
+    host-local (lo also carries 127.0.0.1/8, which the model never declares)."""
+    found = [f"{a}/{d['prefix_length']}" for a, d in sorted(entry.get("ipv4", {}).items())]
+    if intended is not None and str(intended) in found:
+        return str(intended)
+    return next((f for f in found if not f.startswith("127.")), None)
 
 
 def state_changes(intended: dict[str, Any], actual: dict[str, Any]) -> tuple[StateChange, ...]:

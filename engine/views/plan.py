@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
+from engine.plan.drift import DriftReport
 from engine.plan.model import Action, DevicePlan, Plan
 
 NO_CHANGES = "No changes. Your infrastructure matches the configuration."
@@ -135,3 +139,49 @@ def _device_md(device: DevicePlan) -> str:
         body.append("")
     body += [f"- cabling ({f.kind}): {f.message}" for f in device.cabling]
     return "\n".join([*body, "", "</details>"])
+
+
+def drift_text(report: DriftReport) -> str:
+    if not report.items:
+        return "No drift. Every device matches the repository.\n"
+    lines = [f"Drift: {len(report.items)} device(s) differ from the repository", ""]
+    for item in report.items:
+        since = (
+            f", last applied at {item.last_applied_commit[:12]}" if item.last_applied_commit else ""
+        )
+        lines.append(
+            f"~ {item.device}: {item.origin}{since} ({item.state_changes} state "
+            f"difference(s), {item.cabling_findings} cabling finding(s))"
+        )
+        lines += ["    " + line for line in item.config_diff.rstrip().splitlines()]
+    counts = ", ".join(
+        f"{report.count(o)} {o}"
+        for o in ("out-of-band", "pending", "both", "unrecorded")
+        if report.count(o)
+    )
+    return "\n".join([*lines, "", f"Drift: {counts}."]) + "\n"
+
+
+def drift_json(report: DriftReport) -> str:
+    body = {
+        "format_version": 1,
+        "drifted": report.drifted,
+        "summary": {o: report.count(o) for o in ("out-of-band", "pending", "both", "unrecorded")},
+        "devices": [dataclasses.asdict(item) for item in report.items],
+        "plan": json.loads(report.plan.model_dump_json()),
+    }
+    return json.dumps(body, indent=2) + "\n"
+
+
+def drift_markdown(report: DriftReport) -> str:
+    if not report.items:
+        return "### underlay drift: none\n"
+    rows = ["### underlay drift", "", "| device | origin | last applied |", "|---|---|---|"]
+    rows += [
+        f"| {i.device} | {i.origin} | {(i.last_applied_commit or 'never')[:12]} |"
+        for i in report.items
+    ]
+    return "\n".join(rows) + "\n"
+
+
+drift_views = {"text": drift_text, "json": drift_json, "markdown": drift_markdown}

@@ -26,16 +26,16 @@ def _getters_matching(inventory: Inventory, name: str) -> dict[str, Any]:
     device = inventory.devices[name]
     assert device.bgp is not None and device.ntp is not None
     return {
-        "get_interfaces": {
+        "interfaces": {
             n: {"description": i.description or "", "is_enabled": i.enabled, "is_up": True}
             for n, i in device.interfaces.items()
         },
-        "get_interfaces_ip": {
+        "interfaces_ip": {
             n: {"ipv4": {str(i.ipv4.ip): {"prefix_length": i.ipv4.network.prefixlen}}}
             for n, i in device.interfaces.items()
             if i.ipv4
         },
-        "get_bgp_neighbors": {
+        "bgp_neighbors": {
             "global": {
                 "router_id": str(device.bgp.router_id),
                 "peers": {
@@ -48,7 +48,7 @@ def _getters_matching(inventory: Inventory, name: str) -> dict[str, Any]:
                 },
             }
         },
-        "get_ntp_servers": {s: {} for s in device.ntp.servers},
+        "ntp_servers": {s: {} for s in device.ntp.servers},
         "mgmt0": "ignored",
     }
 
@@ -56,7 +56,7 @@ def _getters_matching(inventory: Inventory, name: str) -> dict[str, Any]:
 def test_matching_device_has_no_state_changes(inventory: Inventory) -> None:
     device = inventory.devices["fra1-spine02"]
     getters = _getters_matching(inventory, "fra1-spine02")
-    getters["get_interfaces"]["mgmt0"] = {"description": "", "is_enabled": True}
+    getters["interfaces"]["mgmt0"] = {"description": "", "is_enabled": True}
     assert state_changes(intended_state(device), actual_state(device, getters)) == ()
 
 
@@ -64,9 +64,9 @@ def test_state_changes_name_the_exact_value(inventory: Inventory) -> None:
     device = inventory.devices["fra1-spine02"]
     getters = _getters_matching(inventory, "fra1-spine02")
     peer = "198.18.1.11"
-    getters["get_bgp_neighbors"]["global"]["peers"][peer]["description"] = ""
-    getters["get_bgp_neighbors"]["global"]["peers"][peer]["is_up"] = False
-    getters["get_ntp_servers"] = {"198.18.0.4": {}}
+    getters["bgp_neighbors"]["global"]["peers"][peer]["description"] = ""
+    getters["bgp_neighbors"]["global"]["peers"][peer]["is_up"] = False
+    getters["ntp_servers"] = {"198.18.0.4": {}}
     changes = {
         c.path: c for c in state_changes(intended_state(device), actual_state(device, getters))
     }
