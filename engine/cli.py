@@ -7,30 +7,26 @@ devices, 2 usage error or engine fault.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine import __version__, lab, schemagen
-from engine.audit import commands as audit_commands
+from engine import __version__
 from engine.diagnostics import has_errors
 from engine.errors import EngineError, UsageError
 from engine.load.repo import resolve_repo
-from engine.pipeline import commands as pipeline_commands
-from engine.render import render_all, write
-from engine.report import commands as report_commands
-from engine.scaffold import commands as init_commands
-from engine.standards import check as standards_check
-from engine.standards import handbook
-from engine.standards import load as standards_load
 from engine.validate import ValidationResult, validate
-from engine.views import codes
-from engine.views import lab as lab_view
-from engine.views import render as render_view
 from engine.views.diagnostics import VIEWS, Report
+
+if TYPE_CHECKING:
+    from engine.lab import LabError
+
+# Stage modules are imported inside the command that needs them: `underlay validate` must not
+# pay for Nornir, NAPALM, paramiko or gitpython (the warm-validate target is one second).
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAULT = 0, 1, 2
 Command = Callable[[argparse.Namespace], int]
@@ -50,6 +46,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from engine.standards import check as standards_check  # noqa: PLC0415
+
     result = standards_check(resolve_repo(args.repo), args.today or date.today())
     report = Report("check", result.diagnostics, result.files, result.rules)
     _emit(VIEWS[args.format](report), args.output)
@@ -57,6 +55,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_standards_docs(args: argparse.Namespace) -> int:
+    from engine.standards import handbook  # noqa: PLC0415
+    from engine.standards import load as standards_load  # noqa: PLC0415
+
     library = standards_load(resolve_repo(args.repo))
     if has_errors(library.diagnostics):
         report = Report("standards docs", library.diagnostics, library.files)
@@ -74,6 +75,8 @@ def _iso_date(text: str) -> date:
 
 
 def cmd_schemas(args: argparse.Namespace) -> int:
+    from engine import schemagen  # noqa: PLC0415
+
     folder = resolve_repo(args.repo) / "schemas"
     if not args.check:
         for status in schemagen.write(folder):
@@ -88,6 +91,8 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from engine.views import codes  # noqa: PLC0415
+
     if args.all:
         sys.stdout.write(codes.catalogue_markdown())
         return EXIT_OK
@@ -108,6 +113,9 @@ def _invalid(result: ValidationResult) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from engine.render import render_all, write  # noqa: PLC0415
+    from engine.views import render as render_view  # noqa: PLC0415
+
     result = validate(resolve_repo(args.repo))
     if not result.ok:
         return _invalid(result)
@@ -186,6 +194,9 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 
 def cmd_lab_up(args: argparse.Namespace) -> int:
+    from engine import lab  # noqa: PLC0415
+    from engine.views import lab as lab_view  # noqa: PLC0415
+
     result = validate(resolve_repo(args.repo))
     if not result.ok:
         return _invalid(result)
@@ -203,6 +214,9 @@ def cmd_lab_up(args: argparse.Namespace) -> int:
 
 
 def cmd_lab_down(args: argparse.Namespace) -> int:
+    from engine import lab  # noqa: PLC0415
+    from engine.views import lab as lab_view  # noqa: PLC0415
+
     try:
         report = lab.down(args.state_dir)
     except lab.LabError as exc:
@@ -212,6 +226,9 @@ def cmd_lab_down(args: argparse.Namespace) -> int:
 
 
 def cmd_lab_status(args: argparse.Namespace) -> int:
+    from engine import lab  # noqa: PLC0415
+    from engine.views import lab as lab_view  # noqa: PLC0415
+
     try:
         status = lab.status(args.state_dir)
     except lab.LabNotUpError:
@@ -222,7 +239,9 @@ def cmd_lab_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _lab_failed(step: str, exc: lab.LabError, state_dir: Path) -> int:
+def _lab_failed(step: str, exc: LabError, state_dir: Path) -> int:
+    from engine import lab  # noqa: PLC0415
+
     """The host or the lab, not the engine, is at fault: say what to do, exit 1."""
     print(f"underlay: lab {step}: {exc}", file=sys.stderr)
     if isinstance(exc, lab.LabBuildError | lab.ConvergenceTimeout):
@@ -237,7 +256,8 @@ def _formats(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (for speed) only `command`'s group with the others as stubs."""
     parser = argparse.ArgumentParser(
         prog="underlay", description="GitOps configuration-as-code for infrastructure."
     )
@@ -251,6 +271,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of engine faults")
     parser.add_argument("--version", action="version", version=f"underlay {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for names, register, helps in GROUPS:
+        if command is None or command in names:
+            _registrar(register)(sub)
+        else:
+            for name, text in zip(names, helps, strict=True):
+                sub.add_parser(name, help=text, add_help=False)
+    return parser
+
+
+def _registrar(register: str | Callable[[Any], None]) -> Callable[[Any], None]:
+    """A group's registration function; "module:function" is imported only when needed."""
+    if callable(register):
+        return register
+    module, _, function = register.partition(":")
+    found: Callable[[Any], None] = getattr(importlib.import_module(module), function)
+    return found
+
+
+def _add_core(sub: Any) -> None:
     p = sub.add_parser("validate", help="check YAML, schemas, references and consistency")
     _formats(p, ["text", "json", "github", "sarif", "junit"])
     p.add_argument(
@@ -278,13 +317,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="the whole catalogue, as Markdown")
     p.set_defaults(func=cmd_explain)
     _add_render(sub)
-    _add_lab(sub)
-    _add_plan(sub)
-    pipeline_commands.add_parser(sub)
-    report_commands.add_parsers(sub)
-    init_commands.add_parser(sub)
-    audit_commands.add_parser(sub)
-    return parser
 
 
 def _add_render(sub: Any) -> None:
@@ -296,6 +328,8 @@ def _add_render(sub: Any) -> None:
 
 
 def _add_plan(sub: Any) -> None:
+    from engine.lab.state import DEFAULT_STATE_DIR  # noqa: PLC0415
+
     plan = p = sub.add_parser(
         "plan", help="what applying the repository would change, device by device"
     )
@@ -329,12 +363,14 @@ def _add_plan(sub: Any) -> None:
         verb.add_argument(
             "--lab-state-dir",
             type=Path,
-            default=lab.DEFAULT_STATE_DIR,
+            default=DEFAULT_STATE_DIR,
             help="for a repository whose devices live in the lab: its state dir",
         )
 
 
 def _add_lab(sub: Any) -> None:
+    from engine import lab  # noqa: PLC0415
+
     lab_parser = sub.add_parser("lab", help="the local device lab built from the inventory")
     verbs = lab_parser.add_subparsers(dest="lab_command", metavar="VERB", required=True)
     up = verbs.add_parser("up", help="build the lab (brownfield unless --converged) and wait")
@@ -358,8 +394,22 @@ def _add_lab(sub: Any) -> None:
         )
 
 
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command in argv (after the global options), or None (e.g. for --help)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--repo":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = _command_word(argv)
+    known = {name for names, _, _ in GROUPS for name in names}
+    parser = build_parser(command if command in known else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
@@ -388,6 +438,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return EXIT_FAULT
+
+
+# (command names, registration, one-line help of each): the parser of a group is built only
+# when its command runs, so its imports are paid for only then
+GROUPS: tuple[tuple[tuple[str, ...], str | Callable[[Any], None], tuple[str, ...]], ...] = (
+    (("validate", "check", "standards", "schemas", "explain", "render"), _add_core,
+     ("check YAML, schemas, references and consistency",
+      "validate, then check the standards (with waivers)", "the standards library",
+      "write the JSON Schemas into schemas/ (or --check them)", "explain a diagnostic code",
+      "render the intended configs of devices and servers")),
+    (("lab",), _add_lab, ("the local device lab built from the inventory",)),
+    (("plan", "drift"), _add_plan,
+     ("what applying the repository would change, device by device",
+      "live state against main: out-of-band or pending changes")),
+    (("pipeline",), "engine.pipeline.commands:add_parser", ("run a declared CI pipeline",)),
+    (("report", "metrics"), "engine.report.commands:add_parsers",
+     ("the standard status report", "Prometheus metrics for a textfile collector")),
+    (("init",), "engine.scaffold.commands:add_parser", ("scaffold a new repository",)),
+    (("audit",), "engine.audit.commands:add_parser", ("the audit trail in git",)),
+)  # fmt: skip
 
 
 if __name__ == "__main__":
