@@ -1,0 +1,143 @@
+"""`underlay plan` over real lab devices vs `ansible-playbook --check --diff`, same run.
+
+usage (root, lab host ready, ansible-core installed: pip install -e '.[bench]'):
+    python3 benchmarks/bench_plan.py [--nodes 50] [--workers 20] [--skip-sample]
+
+For the sample organisation (18 nodes) and a generated chain of N FRR routers, it brings up
+the lab, times `underlay plan` (all devices, and FRR devices only), then times the peer a user
+would otherwise pick: an Ansible playbook whose one task templates the same rendered frr.conf
+to /etc/frr/frr.conf on the same nodes over SSH with --check --diff and the same parallelism
+(forks). It prints wall time and devices per second; growth with N shows in the two rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from engine import lab
+from engine.render import render
+from engine.validate import validate
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def chain_inventory(root: Path, n: int) -> Path:
+    """A repository of n FRR routers r1..rN in a chain, eBGP on every /31."""
+    inv = root / "inventory"
+    (inv / "devices").mkdir(parents=True)
+    (inv / "sites.yaml").write_text(
+        "sites:\n  dc1: {description: Bench, address: Lab, timezone: UTC, tier: datacenter}\n")
+    (inv / "vendors.yaml").write_text("vendors:\n  acme: {name: Acme}\n")
+    cables = []
+    for i in range(1, n + 1):
+        itfs, nbrs = [f"  lo: {{ipv4: 198.19.0.{i}/32}}\n"], []
+        for j, port, mine, theirs in ((i - 1, "eth1", 1, 0), (i + 1, "eth2", 0, 1)):
+            if not 1 <= j <= n:
+                continue
+            k = min(i, j) - 1
+            me, peer = f"198.18.{1 + k // 128}.{(2 * k) % 256 + mine}", \
+                f"198.18.{1 + k // 128}.{(2 * k) % 256 + theirs}"
+            peer_port = "eth2" if port == "eth1" else "eth1"
+            itfs.append(f"  {port}: {{description: 'to r{j}:{peer_port}', ipv4: {me}/31}}\n")
+            nbrs.append(f"    - {{address: {peer}, remote_as: {65000 + j}, description: r{j}}}\n")
+            if j > i:
+                cables.append(f"  - {{id: c{i}, a: {{device: r{i}, port: eth2}}, "
+                              f"b: {{device: r{j}, port: eth1}}, media: fiber-mm, "
+                              "length_m: 10, speed: 10G}\n")
+        (inv / f"devices/r{i}.yaml").write_text(
+            f"name: r{i}\nsite: dc1\nrole: core\nplatform: frr\nvendor: acme\nmodel: X\n"
+            f"os: {{version: '8.4.4'}}\nmanagement: {{address: 198.18.0.{10 + i}, "
+            f"credentials: lab}}\ninterfaces:\n{''.join(itfs)}bgp:\n  asn: {65000 + i}\n"
+            f"  router_id: 198.19.0.{i}\n  neighbors:\n{''.join(nbrs)}"
+            f"  networks: [198.19.0.{i}/32]\n")
+    (inv / "cabling.yaml").write_text("cables:\n" + "".join(cables))
+    return root
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode not in (0, 2):
+        print(proc.stdout[-2000:], proc.stderr[-2000:], file=sys.stderr)
+    return time.perf_counter() - start, proc.returncode
+
+
+def ansible_check(repo: Path, state_dir: Path, workers: int, work: Path) -> tuple[float, int]:
+    """ansible-playbook --check --diff templating each FRR node's rendered frr.conf."""
+    inventory = validate(repo).inventory
+    state = lab.read_state(lab.LabPaths(state_dir))
+    frr = [n for n, d in inventory.devices.items() if d.platform == "frr"]
+    (work / "files").mkdir(parents=True, exist_ok=True)
+    hosts = []
+    for name in frr:
+        (work / "files" / f"{name}.conf.j2").write_text(render(inventory, name).config or "")
+        address = inventory.devices[name].management.address
+        hosts.append(f"{name} ansible_host={address}")
+    (work / "hosts.ini").write_text(
+        "[frr]\n" + "\n".join(hosts) + "\n\n[frr:vars]\nansible_user=labuser\n"
+        f"ansible_ssh_private_key_file={state.private_key}\n"
+        "ansible_python_interpreter=/usr/bin/python3\n"
+        "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'\n")
+    (work / "play.yml").write_text(
+        "- hosts: frr\n  gather_facts: false\n  become: true\n  tasks:\n"
+        "    - name: frr.conf\n      ansible.builtin.template:\n"
+        "        src: files/{{ inventory_hostname }}.conf.j2\n        dest: /etc/frr/frr.conf\n")
+    env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_NOCOLOR="1")
+    return timed([shutil.which("ansible-playbook") or "ansible-playbook", "-i",
+                  str(work / "hosts.ini"), str(work / "play.yml"), "--check", "--diff",
+                  "--forks", str(workers)], env)
+
+
+def scenario(name: str, repo: Path, workers: int, converged: bool) -> list[str]:
+    inventory = validate(repo).inventory
+    state_dir = Path(tempfile.mkdtemp(prefix="underlay-bench-lab-")) / "state"
+    nodes = len(inventory.devices) + len(inventory.servers)
+    frr = sum(1 for d in inventory.devices.values() if d.platform == "frr")
+    rows = []
+    try:
+        up = lab.up(lab.lab_spec(inventory, converged=converged).spec, state_dir, timeout=180)
+        base = [sys.executable, "-m", "engine.cli", "--repo", str(repo), "plan",
+                "--lab-state-dir", str(state_dir), "--workers", str(workers)]
+        all_s, code = timed(base)
+        frr_s, _ = timed([*base, "--limit", "platform:frr"])
+        ans_s, ans_code = ansible_check(repo, state_dir, workers, state_dir.parent / "ansible")
+        rows.append(f"| {name} | {nodes} ({frr} FRR) | {up.total_seconds:.1f} s | "
+                    f"{all_s:.1f} s ({nodes / all_s:.1f}/s) | {frr_s:.1f} s ({frr / frr_s:.1f}/s) "
+                    f"| {ans_s:.1f} s ({frr / ans_s:.1f}/s, exit {ans_code}) | plan exit {code} |")
+    finally:
+        lab.down(state_dir)
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=20)
+    parser.add_argument("--skip-sample", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("ansible-playbook") is None:
+        print("ansible-playbook not found: pip install -e '.[bench]'", file=sys.stderr)
+        return 2
+    print(f"{os.cpu_count()} cores; workers/forks = {args.workers}")
+    print("| lab | nodes | lab up | underlay plan (all) | underlay plan (FRR only) | "
+          "ansible --check --diff (FRR frr.conf) | |")
+    print("|---|---|---|---|---|---|---|")
+    rows = [] if args.skip_sample else scenario("sample (brownfield)", REPO, args.workers, False)
+    for row in rows:
+        print(row, flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = chain_inventory(Path(tmp), args.nodes)
+        for row in scenario(f"chain of {args.nodes}", repo, args.workers, True):
+            print(row, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
