@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from engine import __version__
 from engine.diagnostics import has_errors
-from engine.errors import EngineError, UsageError
+from engine.errors import EngineError, Unavailable, UsageError
 from engine.load.repo import resolve_repo
 from engine.validate import ValidationResult, validate
 from engine.views.diagnostics import VIEWS, Report
 
 if TYPE_CHECKING:
     from engine.lab import LabError
+    from engine.model.layout import Inventory
 
 # Stage modules are imported inside the command that needs them: `underlay validate` must not
 # pay for Nornir, NAPALM, paramiko or gitpython (the warm-validate target is one second).
@@ -106,6 +107,23 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _InvalidInventory(Exception):
+    """Raised by _inventory; main() shows validate's diagnostics and exits 1."""
+
+    def __init__(self, result: ValidationResult) -> None:
+        super().__init__("invalid inventory")
+        self.result = result
+
+
+def _inventory(args: argparse.Namespace) -> tuple[Path, Inventory]:
+    """The repository and its validated inventory, for commands that need a valid one."""
+    repo = resolve_repo(args.repo)
+    result = validate(repo)
+    if not result.ok:
+        raise _InvalidInventory(result)
+    return repo, result.inventory
+
+
 def _invalid(result: ValidationResult) -> int:
     """Commands that need a valid inventory show validate's errors and stop."""
     sys.stderr.write(VIEWS["text"](Report("validate", result.diagnostics, result.files)))
@@ -133,60 +151,38 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from engine.lab import LabNotUpError  # noqa: PLC0415 - deferred: device commands only
-    from engine.plan.run import run_plan  # noqa: PLC0415
+    from engine.plan.run import run_plan  # noqa: PLC0415 - deferred: device commands only
     from engine.views import plan as plan_view  # noqa: PLC0415
 
-    repo = resolve_repo(args.repo)
-    result = validate(repo)
-    if not result.ok:
-        return _invalid(result)
-    try:
-        plan = run_plan(
-            repo,
-            result.inventory,
-            args.limit or (),
-            workers=args.workers,
-            lab_state_dir=args.lab_state_dir,
-        )
-    except LabNotUpError as exc:
-        print(f"underlay: {exc}", file=sys.stderr)
-        return EXIT_PROBLEMS
+    repo, inventory = _inventory(args)
+    plan = run_plan(
+        repo, inventory, args.limit or (), workers=args.workers, lab_state_dir=args.lab_state_dir
+    )
     if args.out:
         Path(args.out).write_text(plan_view.json_view(plan), encoding="utf-8")
     if args.format == "markdown":
-        sys.stdout.write(
-            plan_view.markdown(plan, limit=args.comment_limit, artifact=args.out or "plan.json")
-        )
+        artifact = args.out or "plan.json"
+        sys.stdout.write(plan_view.markdown(plan, limit=args.comment_limit, artifact=artifact))
     else:
-        sys.stdout.write(
-            plan_view.json_view(plan) if args.format == "json" else plan_view.text(plan)
-        )
+        view = plan_view.json_view if args.format == "json" else plan_view.text
+        sys.stdout.write(view(plan))
     if not plan.complete:
         return EXIT_PROBLEMS
     return 2 if args.detailed_exitcode and plan.has_changes else EXIT_OK
 
 
 def cmd_drift(args: argparse.Namespace) -> int:
-    from engine.lab import LabNotUpError  # noqa: PLC0415 - deferred: device commands only
-    from engine.plan.run import run_drift  # noqa: PLC0415
+    from engine.plan.run import run_drift  # noqa: PLC0415 - deferred: device commands only
     from engine.views import plan as plan_view  # noqa: PLC0415
 
-    repo = resolve_repo(args.repo)
-    result = validate(repo)
-    if not result.ok:
-        return _invalid(result)
-    try:
-        report = run_drift(
-            repo,
-            result.inventory,
-            workers=args.workers,
-            record=not args.no_record,
-            lab_state_dir=args.lab_state_dir,
-        )
-    except LabNotUpError as exc:
-        print(f"underlay: {exc}", file=sys.stderr)
-        return EXIT_PROBLEMS
+    repo, inventory = _inventory(args)
+    report = run_drift(
+        repo,
+        inventory,
+        workers=args.workers,
+        record=not args.no_record,
+        lab_state_dir=args.lab_state_dir,
+    )
     _emit(plan_view.drift_views[args.format](report), args.output)
     if not report.plan.complete:
         return EXIT_PROBLEMS
@@ -417,47 +413,72 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Command = args.func
     try:
         return func(args)
-    except UsageError as exc:
-        print(f"underlay: usage error: {exc}", file=sys.stderr)
-        return EXIT_FAULT
-    except EngineError as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"underlay: error: {exc}", file=sys.stderr)
-        return EXIT_FAULT
-    except KeyboardInterrupt:
-        print("underlay: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        if args.debug:
-            traceback.print_exc()
-        else:
-            print(
-                f"underlay: internal error: {type(exc).__name__}: {exc} "
-                "(run with --debug for the traceback, and please report it)",
-                file=sys.stderr,
-            )
-        return EXIT_FAULT
+    except (Exception, KeyboardInterrupt) as exc:
+        return _fault(exc, debug=args.debug)
+
+
+def _fault(exc: BaseException, *, debug: bool) -> int:
+    """What the user sees of an exception, and the exit code (never a traceback unless --debug)."""
+    if isinstance(exc, _InvalidInventory):
+        return _invalid(exc.result)
+    if debug and not isinstance(exc, UsageError | Unavailable | KeyboardInterrupt):
+        traceback.print_exception(exc)
+    message, code = next(
+        (found for kind, found in _FAULTS.items() if isinstance(exc, kind)), ("", EXIT_FAULT)
+    )
+    if isinstance(exc, EngineError | UsageError | KeyboardInterrupt):
+        print(f"underlay: {message}{exc}".rstrip(": "), file=sys.stderr)
+    elif not debug:
+        print(
+            f"underlay: internal error: {type(exc).__name__}: {exc} "
+            "(run with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+    return code
+
+
+# exception kind -> (message prefix, exit code), most specific first
+_FAULTS: dict[type[BaseException], tuple[str, int]] = {
+    Unavailable: ("", EXIT_PROBLEMS),
+    UsageError: ("usage error: ", EXIT_FAULT),
+    EngineError: ("error: ", EXIT_FAULT),
+    KeyboardInterrupt: ("interrupted", 130),
+}
 
 
 # (command names, registration, one-line help of each): the parser of a group is built only
 # when its command runs, so its imports are paid for only then
 GROUPS: tuple[tuple[tuple[str, ...], str | Callable[[Any], None], tuple[str, ...]], ...] = (
-    (("validate", "check", "standards", "schemas", "explain", "render"), _add_core,
-     ("check YAML, schemas, references and consistency",
-      "validate, then check the standards (with waivers)", "the standards library",
-      "write the JSON Schemas into schemas/ (or --check them)", "explain a diagnostic code",
-      "render the intended configs of devices and servers")),
+    (
+        ("validate", "check", "standards", "schemas", "explain", "render"),
+        _add_core,
+        (
+            "check YAML, schemas, references and consistency",
+            "validate, then check the standards (with waivers)",
+            "the standards library",
+            "write the JSON Schemas into schemas/ (or --check them)",
+            "explain a diagnostic code",
+            "render the intended configs of devices and servers",
+        ),
+    ),
     (("lab",), _add_lab, ("the local device lab built from the inventory",)),
-    (("plan", "drift"), _add_plan,
-     ("what applying the repository would change, device by device",
-      "live state against main: out-of-band or pending changes")),
+    (
+        ("plan", "drift"),
+        _add_plan,
+        (
+            "what applying the repository would change, device by device",
+            "live state against main: out-of-band or pending changes",
+        ),
+    ),
     (("pipeline",), "engine.pipeline.commands:add_parser", ("run a declared CI pipeline",)),
-    (("report", "metrics"), "engine.report.commands:add_parsers",
-     ("the standard status report", "Prometheus metrics for a textfile collector")),
+    (
+        ("report", "metrics"),
+        "engine.report.commands:add_parsers",
+        ("the standard status report", "Prometheus metrics for a textfile collector"),
+    ),
     (("init",), "engine.scaffold.commands:add_parser", ("scaffold a new repository",)),
     (("audit",), "engine.audit.commands:add_parser", ("the audit trail in git",)),
-)  # fmt: skip
+)
 
 
 if __name__ == "__main__":

@@ -15,3 +15,8 @@ class RepoError(EngineError):
 
 class UsageError(EngineError):
     """The command was called with arguments that cannot work."""
+
+
+class Unavailable(EngineError):
+    """The devices cannot be reached as a whole (e.g. the lab is down): the command stops
+    before contacting any, and exits 1 like any other problem with the devices."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.errors import EngineError
+from engine.errors import EngineError, Unavailable
 
 
 class LabError(EngineError):
@@ -46,7 +46,7 @@ class ConvergenceTimeout(LabError):
         )
 
 
-class LabNotUpError(LabError):
+class LabNotUpError(LabError, Unavailable):
     """No lab (or no such node) is recorded in the state dir."""
 
 
