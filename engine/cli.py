@@ -478,6 +478,7 @@ GROUPS: tuple[tuple[tuple[str, ...], str | Callable[[Any], None], tuple[str, ...
     ),
     (("init",), "engine.scaffold.commands:add_parser", ("scaffold a new repository",)),
     (("audit",), "engine.audit.commands:add_parser", ("the audit trail in git",)),
+    (("apply",), "engine.apply.commands:add_parser", ("apply a saved plan, safely",)),
 )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from engine.apply.windows import ChangeWindows
 from engine.model.inventory import (
     CablingFile,
     ContractsFile,
@@ -41,6 +42,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "standards": RulesFile,
     "waivers": WaiversFile,
     "pipeline": Pipeline,
+    "change-windows": ChangeWindows,
 }
 # which schema each inventory file uses (relative to the repo)
 FILE_SCHEMA = {
@@ -54,6 +56,7 @@ FILE_SCHEMA = {
     "inventory/contracts.yaml": "contracts",
     "inventory/services.yaml": "services",
     "standards/waivers.yaml": "waivers",
+    "standards/change-control/": "change-windows",
     "standards/": "standards",
     "pipelines/": "pipeline",
 }
