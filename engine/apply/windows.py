@@ -81,9 +81,9 @@ class Window(Frozen):
     @field_validator("start", "end", mode="before")
     @classmethod
     def _hh_mm(cls, value: object) -> object:
-        # unquoted 22:00 is a YAML 1.1 sexagesimal number (1320): demand the quoted text
+        # a number (YAML 1.1 reads 22:00 as 1320) would silently become seconds: demand text
         if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-            raise ValueError(f'{value!r} is not a time as "HH:MM" (quote it in YAML)')
+            raise ValueError(f'{value!r} is not a time as "HH:MM"')
         return value
 
     def open_at(self, now: datetime, default_zone: str) -> bool:
