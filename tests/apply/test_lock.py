@@ -61,7 +61,8 @@ def test_break_lock_refuses_an_owner_that_is_alive_or_elsewhere(tmp_path: Path) 
             ApplyLock(tmp_path, "x", break_lock=True):
         pass
     # this very process, written as the owner of a lock nobody holds: alive, not breakable
-    path.write_text(json.dumps(owner | {"pid": os.getpid(), "boot_ticks": _start_ticks(os.getpid())}))
+    me = {"pid": os.getpid(), "boot_ticks": _start_ticks(os.getpid())}
+    path.write_text(json.dumps(owner | me))
     with pytest.raises(LockStale, match="still running"), \
             ApplyLock(tmp_path, "x", break_lock=True):
         pass

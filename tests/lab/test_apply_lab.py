@@ -58,7 +58,8 @@ def _plan(repo: Path, state_dir: Path, out: Path) -> Plan:
 
 
 def _apply(repo: Path, plan: Path, state_dir: Path, **options: object) -> ApplyReport:
-    opts = Options(lab_state_dir=state_dir, timeout=5, confirm_timeout=30, **options)  # type: ignore[arg-type]
+    settings: dict[str, object] = {"timeout": 5, "confirm_timeout": 30} | options
+    opts = Options(lab_state_dir=state_dir, **settings)  # type: ignore[arg-type]
     return apply_plan(repo, validate(repo).inventory, plan, opts, now=TUESDAY_NIGHT)
 
 
@@ -164,20 +165,20 @@ class TestHappyPath:
     ) -> None:
         holder = subprocess.Popen(
             [sys.executable, "-c",
-             "import sys, time; from pathlib import Path; from engine.apply.lock import ApplyLock\n"
+             "import sys; from pathlib import Path; from engine.apply.lock import ApplyLock\n"
              "with ApplyLock(Path(sys.argv[1]), 'apply-other'):\n"
-             "    print('held', flush=True); time.sleep(60)\n", str(repo)],
-            stdout=subprocess.PIPE, text=True,
+             "    print('held', flush=True); sys.stdin.read()\n", str(repo)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         try:
             assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
             report = _apply(repo, plan_path, state_dir)
         finally:
-            holder.kill()
-            holder.wait()
+            holder.communicate("")  # it releases the lock cleanly and exits
         assert report.status == "refused" and report.refusal is not None
         assert report.refusal.kind == "locked"
-        assert f"pid {holder.pid}" in report.refusal.message and "apply-other" in report.refusal.message
+        assert f"pid {holder.pid}" in report.refusal.message
+        assert "apply-other" in report.refusal.message
 
     def test_cli_refuses_outside_windows_and_says_already_applied(
         self, repo: Path, state_dir: Path, plan_path: Path, applied: ApplyReport,
