@@ -109,7 +109,7 @@ class Options:
     break_lock: bool = False
     lab_state_dir: Path = DEFAULT_STATE_DIR
     timeout: float = 15  # per SSH connection and command
-    settle: float | None = None  # how long BGP may take to come back; default: timeout/2
+    settle: float | None = None  # how long BGP may take to come back; default: confirm_timeout/2
     workers: int = 20  # devices contacted in parallel by the checks before the rollout
 
     @property

@@ -77,7 +77,9 @@ def apply_plan(
     run, started = new_run("apply")
     try:
         with ApplyLock(repo, run, break_lock=options.break_lock) as lock:
-            report = _locked(repo, plan, devices, options, (run, started), lock, on_started)
+            report = _locked(
+                repo, plan, devices, options, (run, started, plan_hash), lock, on_started
+            )
             broken = lock.broken.describe(datetime.now(UTC)) if lock.broken else None
     except LockError as exc:
         return _refused(Refusal(kind="locked", message=str(exc)), plan_hash)
@@ -144,7 +146,7 @@ def _locked(
     plan: Plan,
     devices: Devices,
     options: Options,
-    run: tuple[str, datetime],
+    run: tuple[str, datetime, str | None],
     lock: ApplyLock,
     on_started: Callable[[str], None] | None,
 ) -> ApplyReport:
@@ -298,7 +300,7 @@ def _configs(results: Sequence[DeviceResult]) -> dict[str, Configs]:
 
 def _record(
     plan: Plan,
-    run: tuple[str, datetime],
+    run: tuple[str, datetime, str | None],
     phase: str,
     acknowledges: tuple[str, ...],
     options: Options,
@@ -310,6 +312,7 @@ def _record(
         run=run[0],
         actor=Actor.from_env(),
         commit=plan.repo_commit or NO_COMMIT,
+        plan_hash=run[2],
         started=run[1],
         finished=datetime.now(UTC) if phase == "finished" else None,
         emergency_reason=options.emergency_reason,

@@ -141,7 +141,7 @@ class TestHappyPath:
         started, finished = list(store.records())[-2:]
         assert (started.phase, finished.phase) == ("started", "finished")
         assert started.run == finished.run == applied.run
-        assert finished.plan_hash is None or finished.plan_hash == applied.plan_hash
+        assert finished.plan_hash == started.plan_hash == applied.plan_hash is not None
         outcomes = {d.name: d.outcome for d in finished.devices}
         assert {n for n, o in outcomes.items() if o is Outcome.CONFIRMED} == EXPECTED_UPDATES
         backup = store.backup(store.head() or "", "fra1-leaf03") or ""
@@ -304,6 +304,23 @@ class TestFaults:
             assert "reverted by itself" in leaf.reason
             assert time.monotonic() - began >= 15  # it waited for the device's timer
             assert _running(repo, state_dir, LEAF) == before
+        finally:
+            _restore_leaf(repo, original)
+
+
+    def test_a_device_changed_since_the_plan_makes_it_stale(
+        self, repo: Path, state_dir: Path, tmp_path: Path
+    ) -> None:
+        """An out-of-band change between plan and apply: refused, naming the device."""
+        original = _edit_leaf(repo, '"to fra1-spine01:eth1"', '"to fra1-spine01:eth1 (A)"')
+        try:
+            _plan(repo, state_dir, tmp_path / "plan.json")
+            touch = ["vtysh", "-c", "conf t", "-c", "interface eth2", "-c", "description oob"]
+            assert lab.node_exec(state_dir, LEAF, touch).returncode == 0
+            report = _apply(repo, tmp_path / "plan.json", state_dir)
+            assert report.status == "refused" and report.refusal is not None
+            assert report.refusal.kind == "stale"
+            assert report.refusal.details == (f"{LEAF}: its running config changed since the plan",)
         finally:
             _restore_leaf(repo, original)
 
