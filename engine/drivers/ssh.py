@@ -6,6 +6,7 @@ stdin, never argv, so it never shows up in the device's process list.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import paramiko
@@ -73,11 +74,36 @@ class Session:
         self.client.close()
 
 
+# A device busy with other sessions sometimes garbles the SSH handshake ("Invalid packet
+# blocking", "Error reading SSH protocol banner"): that is worth one more try; a refused
+# password, a timeout or a refused connection is not.
+_HANDSHAKE_ATTEMPTS = 2
+_RETRY_PAUSE = 0.5
+
+
 def _connect(target: Target) -> paramiko.SSHClient:
+    where = f"{target.host}:{target.port}"
+    for attempt in range(1, _HANDSHAKE_ATTEMPTS + 1):
+        try:
+            return _connect_once(target)
+        except paramiko.AuthenticationException as exc:
+            message = f"{where}: authentication failed for {target.username}: {exc}"
+            raise ConnectAuthError(message) from None
+        except TimeoutError:
+            raise ConnectTimeoutError(f"{where}: no answer within {target.timeout:g} s") from None
+        except paramiko.SSHException as exc:
+            if attempt == _HANDSHAKE_ATTEMPTS:
+                raise ConnectError(f"{where}: cannot connect: {exc}") from None
+            time.sleep(_RETRY_PAUSE)
+        except OSError as exc:
+            raise ConnectError(f"{where}: cannot connect: {exc}") from None
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _connect_once(target: Target) -> paramiko.SSHClient:
     client = paramiko.SSHClient()
     # Devices are identified by the inventory's management address; host keys are not pinned yet.
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    where = f"{target.host}:{target.port}"
     try:
         client.connect(
             target.host,
@@ -91,11 +117,7 @@ def _connect(target: Target) -> paramiko.SSHClient:
             look_for_keys=False,
             allow_agent=False,
         )
-    except paramiko.AuthenticationException as exc:
-        message = f"{where}: authentication failed for {target.username}: {exc}"
-        raise ConnectAuthError(message) from None
-    except TimeoutError:
-        raise ConnectTimeoutError(f"{where}: no answer within {target.timeout:g} s") from None
-    except (paramiko.SSHException, OSError) as exc:
-        raise ConnectError(f"{where}: cannot connect: {exc}") from None
+    except BaseException:
+        client.close()
+        raise
     return client
