@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from ipaddress import IPv4Interface, IPv4Network, IPv6Interface
+from ipaddress import IPv4Network, IPv6Interface
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -21,6 +21,7 @@ from engine.model.types import (
     HostOrIP,
     Int,
     IPv4,
+    IPv4If,
     Mtu,
     Name,
     NonNegative,
@@ -155,7 +156,7 @@ class Interface(Model):
     mtu: Mtu | None = None
     mode: InterfaceMode | None = None
     vlan: VlanId | None = None
-    ipv4: IPv4Interface | None = None
+    ipv4: IPv4If | None = None
     ipv6: IPv6Interface | None = None
 
 

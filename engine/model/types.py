@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import socket
 from datetime import timedelta
 from functools import lru_cache
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Interface
 from typing import Annotated, Any
 
 from pydantic import (
@@ -79,17 +80,33 @@ def _hostname_or_ip(value: str) -> str:
 HostOrIP = Annotated[str, AfterValidator(_hostname_or_ip), Field(min_length=1, max_length=253)]
 
 
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_DOTTED = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+_WITH_PREFIX = re.compile(rf"({_OCTET}(?:\.{_OCTET}){{3}})/(3[0-2]|[12]?\d)")
+
+
+def _int(dotted: str) -> int:
+    return int.from_bytes(socket.inet_aton(dotted), "big")
+
+
 @lru_cache(maxsize=65536)
 def _ipv4(value: str) -> IPv4Address | str:
-    try:
-        return IPv4Address(value)
-    except ValueError:
-        return value  # the field's own validator reports it
+    # the strict pattern first: inet_aton alone would accept "10.1" or "010.0.0.1"
+    return IPv4Address(_int(value)) if _DOTTED.fullmatch(value) else value
 
 
 def _cached_ipv4(value: Any) -> Any:
-    """NTP, DNS and syslog servers repeat in every object: parse each address once."""
+    """Addresses are parsed from their int form (ipaddress parses strings slowly), and NTP, DNS
+    and syslog servers repeat in every object, so each is parsed once. Anything that does not
+    match the strict dotted form goes on to the field's own validator, which reports it."""
     return _ipv4(value) if isinstance(value, str) else value
 
 
+def _fast_ipv4_interface(value: Any) -> Any:
+    if isinstance(value, str) and (match := _WITH_PREFIX.fullmatch(value)):
+        return IPv4Interface((_int(match[1]), int(match[2])))
+    return value
+
+
 IPv4 = Annotated[IPv4Address, BeforeValidator(_cached_ipv4)]
+IPv4If = Annotated[IPv4Interface, BeforeValidator(_fast_ipv4_interface)]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from engine.batch import no_cyclic_gc
 from engine.diagnostics import Diagnostic, Pos, Severity, has_errors
 from engine.standards.evaluate import evaluate
 from engine.standards.load import FOLDER, load
@@ -25,6 +26,11 @@ class CheckResult:
 
 
 def check(repo: Path, today: date) -> CheckResult:
+    with no_cyclic_gc():
+        return _check(repo, today)
+
+
+def _check(repo: Path, today: date) -> CheckResult:
     validation = validate(repo)
     library = load(repo)
     diags = [*validation.diagnostics, *library.diagnostics]

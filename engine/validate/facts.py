@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.diagnostics import Pos
 from engine.load.reader import Document
@@ -21,8 +21,7 @@ from engine.model.layout import Inventory
 Addr = tuple[int, int]  # (address as int, prefix length)
 
 
-@dataclass(frozen=True, slots=True)
-class NodeFacts:
+class NodeFacts(NamedTuple):
     kind: str  # "device" or "server"
     name: str
     site: str
@@ -38,17 +37,15 @@ class NodeFacts:
     mgmt: int
 
 
-@dataclass(frozen=True, slots=True)
-class CableFacts:
+class CableFacts(NamedTuple):
     id: str
-    index: int  # position in cabling.yaml's list
+    position: int  # in cabling.yaml's list
     a: tuple[str, str]
     b: tuple[str, str]
     active: bool
 
 
-@dataclass(frozen=True, slots=True)
-class ContractFacts:
+class ContractFacts(NamedTuple):
     vendor: str
     sla: str | None
     starts: int  # proleptic ordinal
@@ -57,8 +54,7 @@ class ContractFacts:
     servers: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceFacts:
+class ServiceFacts(NamedTuple):
     sla: str
     devices: tuple[str, ...]
     servers: tuple[str, ...]
@@ -179,9 +175,9 @@ class Facts:
         return self._docs[rel]
 
 
-def pack(value: Any) -> list[Any]:
-    """A facts dataclass as a plain list (for the marshal-based cache)."""
-    return [getattr(value, name) for name in value.__slots__]
+def pack(value: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A facts tuple as a plain tuple (marshal, the cache's format, takes no subclasses)."""
+    return tuple(value)
 
 
 def collection_payload(kind: str, inventory: Inventory) -> dict[str, Any]:
@@ -227,7 +223,7 @@ def add_collection(facts: Facts, kind: str, rel: str, payload: dict[str, Any]) -
         facts.unreadable_kinds.add(kind)
 
 
-def add_node(facts: Facts, kind: str, rel: str, packed: list[Any] | None) -> None:
+def add_node(facts: Facts, kind: str, rel: str, packed: tuple[Any, ...] | None) -> None:
     name = Path(rel).stem
     if packed is None:
         facts.unreadable.add((kind, name))

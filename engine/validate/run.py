@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.batch import no_cyclic_gc
 from engine.diagnostics import Diagnostic, Severity
 from engine.load.inherit import merge
 from engine.load.reader import Document, expect_mapping, read_file
@@ -54,6 +55,11 @@ class ValidationResult:
 
 def validate(repo: Path, *, incremental: bool = False) -> ValidationResult:
     """Validate a repository's inventory: YAML, schemas, then references and consistency."""
+    with no_cyclic_gc():
+        return _validate(repo, incremental)
+
+
+def _validate(repo: Path, incremental: bool) -> ValidationResult:
     files = discover(repo)
     cache = ValidationCache.open(repo) if incremental else None
     run = _Run(repo, cache, Inventory(), Facts(repo))
