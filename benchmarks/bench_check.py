@@ -12,6 +12,7 @@ findings to place and print.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,10 @@ TODAY = date(2026, 11, 27)
 
 
 def main() -> None:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/tmp/underlay-bench-check")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dir", nargs="?", type=Path, default=Path("/tmp/underlay-bench-check"),
+                        help="where to generate the inventory (replaced if it exists)")
+    out = parser.parse_args().dir
     subprocess.run([sys.executable, str(ROOT / "benchmarks/generate.py"), str(out)], check=True)
     shutil.copytree(ROOT / "standards", out / "standards")
     (out / "standards/waivers.yaml").unlink()
