@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from engine import lab
-from engine.lab.procs import pids_in
+from engine.lab.procs import pids_in, pss_kib
 from engine.lab.sample import bgp_lab
 
 
@@ -32,7 +32,7 @@ def main() -> int:
         f"{report.build_seconds:.2f}s, daemons {report.start_seconds:.2f}s, "
         f"converge {report.converge_seconds:.2f}s"
     )
-    _print_memory(args.state_dir)
+    print_memory(args.state_dir)
     gone = lab.down(args.state_dir)
     print(
         f"down: {gone.seconds:.2f}s, {len(gone.stopped) + len(gone.killed)} processes stopped, "
@@ -41,25 +41,18 @@ def main() -> int:
     return 0 if not gone.leftovers else 1
 
 
-def _print_memory(state_dir: Path) -> None:
+def print_memory(state_dir: Path) -> None:
+    """PSS per node, by kind, of the lab in `state_dir` (shared by the lab benchmarks)."""
     state = lab.read_state(lab.LabPaths(state_dir))
     by_kind: dict[str, list[int]] = {}
     for node in state.nodes:
-        kib = sum(_pss_kib(pid) for pid in pids_in(node.namespaces))
+        kib = sum(pss_kib(pid) for pid in pids_in(node.namespaces))
         by_kind.setdefault(node.kind, []).append(kib)
     for kind, sizes in sorted(by_kind.items()):
         print(
             f"PSS per {kind} node: {sum(sizes) / len(sizes) / 1024:.1f} MiB "
             f"(min {min(sizes) / 1024:.1f}, max {max(sizes) / 1024:.1f}, {len(sizes)} nodes)"
         )
-
-
-def _pss_kib(pid: int) -> int:
-    try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0  # exited meanwhile
-    return sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
 
 
 def _parse() -> argparse.Namespace:

@@ -14,10 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from engine import lab
-from engine.lab.procs import pids_in
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from lab_bench import print_memory  # noqa: E402 - a sibling script, not a package
 
 
 def main() -> int:
@@ -27,7 +27,7 @@ def main() -> int:
         seconds = _underlay(args, "up", *(["--converged"] if args.converged else []))
         times.append(seconds)
         if run == 0:
-            _print_memory(args.state_dir)
+            print_memory(args.state_dir)
         down = _underlay(args, "down")
         print(f"run {run + 1}: lab up {seconds:.2f}s, lab down {down:.2f}s")
     print(
@@ -51,27 +51,6 @@ def _underlay(args: argparse.Namespace, verb: str, *extra: str) -> float:
     if done.returncode != 0:
         raise SystemExit(f"lab {verb} failed: {done.stdout}{done.stderr}")
     return seconds
-
-
-def _print_memory(state_dir: Path) -> None:
-    state = lab.read_state(lab.LabPaths(state_dir))
-    by_kind: dict[str, list[int]] = {}
-    for node in state.nodes:
-        kib = sum(_pss_kib(pid) for pid in pids_in(node.namespaces))
-        by_kind.setdefault(node.kind, []).append(kib)
-    for kind, sizes in sorted(by_kind.items()):
-        print(
-            f"PSS per {kind} node: {sum(sizes) / len(sizes) / 1024:.1f} MiB "
-            f"(min {min(sizes) / 1024:.1f}, max {max(sizes) / 1024:.1f}, {len(sizes)} nodes)"
-        )
-
-
-def _pss_kib(pid: int) -> int:
-    try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0  # exited meanwhile
-    return sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
 
 
 def _parse() -> argparse.Namespace:

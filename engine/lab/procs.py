@@ -75,3 +75,12 @@ def _signal(pids: Collection[int], namespaces: Collection[NsId], sig: signal.Sig
 
 def _all_pids() -> list[int]:
     return [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit()]
+
+
+def pss_kib(pid: int) -> int:
+    """Proportional set size of one process in KiB (0 if it has exited meanwhile)."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
