@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from engine.apply import windows
 from engine.batch import no_cyclic_gc
 from engine.diagnostics import Diagnostic, Pos, Severity, has_errors
 from engine.standards.evaluate import evaluate
@@ -33,13 +34,15 @@ def check(repo: Path, today: date) -> CheckResult:
 def _check(repo: Path, today: date) -> CheckResult:
     validation = validate(repo)
     library = load(repo)
-    diags = [*validation.diagnostics, *library.diagnostics]
+    change_windows = windows.load(repo)  # governance too: a broken file must fail the PR
+    diags = [*validation.diagnostics, *library.diagnostics, *change_windows.diagnostics]
     if validation.ok:
         diags += evaluate(library, validation.inventory, today)
     elif library.rules:
         diags.append(_not_checked())
     diags.sort(key=Diagnostic.sort_key)
-    return CheckResult(diags, validation.files + library.files, library.catalogue())
+    files = validation.files + library.files + change_windows.present
+    return CheckResult(diags, files, library.catalogue())
 
 
 def _not_checked() -> Diagnostic:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -11,7 +12,7 @@ from pathlib import Path
 import jsonschema
 
 from engine.diagnostics import Severity
-from engine.standards import handbook, load
+from engine.standards import check, handbook, load
 from tests.conftest import REPO_ROOT
 from tests.standards.helpers import TODAY, build, line, run
 from tests.test_views import SARIF_SCHEMA
@@ -167,7 +168,7 @@ def test_check_exit_codes(tmp_path: Path) -> None:
     proc = _underlay(broken, "check", "--today", "2026-11-27")
     assert proc.returncode == 1
     assert "inventory/devices/fra1-spine01.yaml:16:12: error[OS-MIN-DEVICE]: " in proc.stdout
-    assert proc.stdout.splitlines()[-1] == "Found 1 error, 2 warnings in 33 files."
+    assert proc.stdout.splitlines()[-1] == "Found 1 error, 2 warnings in 34 files."  # + windows
     assert _underlay(broken, "check", "--today", "soon").returncode == 2
 
 
@@ -361,3 +362,16 @@ def test_custom_rule_through_the_entry_point_group(tmp_path: Path) -> None:
     assert (
         "error[T504]: rule ORG-RACK: no Python rule 'rack-location' is registered" in without.stdout
     )
+
+
+def test_check_validates_the_change_windows_file(tmp_path: Path) -> None:
+    """apply reads standards/change-control/windows.yaml: a mistake there must fail check."""
+    repo = tmp_path / "repo"
+    for folder in ("inventory", "standards"):
+        shutil.copytree(REPO_ROOT / folder, repo / folder)
+    windows = repo / "standards/change-control/windows.yaml"
+    windows.write_text(windows.read_text().replace("timezone:", "time_zone:", 1))
+    result = check(repo, date(2026, 11, 27))
+    bad = [d for d in result.diagnostics if d.pos.path == "standards/change-control/windows.yaml"]
+    assert not result.ok
+    assert bad and bad[0].code == "S202" and bad[0].pos.line > 1
