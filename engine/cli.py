@@ -47,11 +47,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from engine.secrets import redactor_for  # noqa: PLC0415
     from engine.standards import check as standards_check  # noqa: PLC0415
 
-    result = standards_check(resolve_repo(args.repo), args.today or date.today())
+    repo = resolve_repo(args.repo)
+    result = standards_check(repo, args.today or date.today())
     report = Report("check", result.diagnostics, result.files, result.rules)
-    _emit(VIEWS[args.format](report), args.output)
+    # findings quote values; SARIF and annotations leave the machine
+    _emit(redactor_for(repo, result.inventory).redact(VIEWS[args.format](report)), args.output)
     return EXIT_OK if result.ok else EXIT_PROBLEMS
 
 

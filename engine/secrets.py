@@ -137,6 +137,27 @@ class CredentialStore:
         return Credentials(name, state.user, None, state.private_key, "lab")
 
 
+def redactor_for(repo: Path, inventory: Inventory | None) -> Redactor:
+    """A redactor that knows every secret this machine resolves for the repository's credential
+    sets, for outputs that contact no device but may quote inventory data (reports, metrics,
+    check results, evidence bundles). Undefined sets are skipped: nothing to hide there."""
+    store = CredentialStore(repo, inventory)
+    nodes = [] if inventory is None else [*inventory.devices.values(), *inventory.servers.values()]
+    for name in sorted({node.management.credentials for node in nodes}):
+        try:
+            store.resolve(name)
+        except EngineError:  # undefined here, or the lab's own (key only) while it is down
+            continue
+    return store.redactor()
+
+
+def redactor_for_repo(repo: Path) -> Redactor:
+    """redactor_for the repository's own inventory (what validates of it)."""
+    from engine.validate import validate  # noqa: PLC0415 - validate imports this module's users
+
+    return redactor_for(repo, validate(repo).inventory)
+
+
 def _credentials(name: str, values: Mapping[str, str | None], source: str) -> Credentials:
     username = values["username"] or ""
     return Credentials(name, username, values["password"] or None, values["key_file"], source)

@@ -82,11 +82,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from engine.audit.export import export, write_bundle  # noqa: PLC0415
+    from engine.secrets import redactor_for_repo  # noqa: PLC0415
     from engine.views import audit as view  # noqa: PLC0415
 
-    evidence = export(resolve_repo(args.repo), args.since, args.until, args.main)
+    repo = resolve_repo(args.repo)
+    evidence = export(repo, args.since, args.until, args.main)
     out = Path(args.out or f"evidence-{args.since:%Y%m%d}-{args.until:%Y%m%d}")
-    written = write_bundle(view.bundle(evidence), out)
+    redact = redactor_for_repo(repo).redact
+    written = write_bundle(
+        {name: redact(body) for name, body in view.bundle(evidence).items()}, out
+    )
     print(
         f"wrote {len(written)} file{'s' * (len(written) != 1)} to {out}: "
         f"{len(evidence.changes)} changes ({len(evidence.unapproved)} unapproved), "

@@ -13,6 +13,7 @@ from engine.load.repo import resolve_repo
 from engine.report import audit, metrics
 from engine.report.build import DEFAULT_TREND, Options, build
 from engine.report.model import StatusReport
+from engine.secrets import redactor_for_repo
 from engine.views import report_html, report_markdown
 
 VIEWS: dict[str, Callable[[StatusReport], str]] = {
@@ -59,7 +60,7 @@ def _build(args: argparse.Namespace) -> tuple[StatusReport, audit.AuditFacts]:
 
 def cmd_report(args: argparse.Namespace) -> int:
     report, _ = _build(args)
-    text = VIEWS[args.format](report)
+    text = redactor_for_repo(resolve_repo(args.repo)).redact(VIEWS[args.format](report))
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"wrote the {args.format} report to {args.out}", file=sys.stderr)
@@ -70,8 +71,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     report, facts = _build(args)
+    redact = redactor_for_repo(resolve_repo(args.repo)).redact
     if args.textfile:
-        metrics.write(Path(args.textfile), report, facts)
+        metrics.write(Path(args.textfile), report, facts, redact=redact)
     else:
-        sys.stdout.write(metrics.text(report, facts))
+        sys.stdout.write(redact(metrics.text(report, facts)))
     return 0

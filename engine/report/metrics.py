@@ -6,10 +6,12 @@ atomically (a temporary file renamed into place), so the collector never reads h
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
+from prometheus_client import CollectorRegistry, Gauge
 from prometheus_client.exposition import generate_latest
 
 from engine.report.audit import AuditFacts
@@ -86,5 +88,11 @@ def text(report: StatusReport, facts: AuditFacts) -> str:
     return generate_latest(registry(report, facts)).decode()
 
 
-def write(path: Path, report: StatusReport, facts: AuditFacts) -> None:
-    write_to_textfile(str(path), registry(report, facts))
+def write(
+    path: Path, report: StatusReport, facts: AuditFacts, *, redact: Callable[[str], str] = str
+) -> None:
+    """Atomically (a temporary file renamed), as node_exporter's textfile collector needs."""
+    body = redact(text(report, facts))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(path)

@@ -9,6 +9,7 @@ from pathlib import Path
 from engine.apply import windows
 from engine.batch import no_cyclic_gc
 from engine.diagnostics import Diagnostic, Pos, Severity, has_errors
+from engine.model.layout import Inventory
 from engine.standards.evaluate import evaluate
 from engine.standards.load import FOLDER, load
 from engine.validate import validate
@@ -19,6 +20,7 @@ class CheckResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
     rules: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (title, rationale)
+    inventory: Inventory | None = None  # what validated (for redaction of the output)
 
     @property
     def ok(self) -> bool:
@@ -42,7 +44,7 @@ def _check(repo: Path, today: date) -> CheckResult:
         diags.append(_not_checked())
     diags.sort(key=Diagnostic.sort_key)
     files = validation.files + library.files + change_windows.present
-    return CheckResult(diags, files, library.catalogue())
+    return CheckResult(diags, files, library.catalogue(), validation.inventory)
 
 
 def _not_checked() -> Diagnostic:

@@ -131,9 +131,11 @@ class TestBrownfield:
         assert "drift" in log
 
     def test_no_secret_in_any_output(self, repo: Path, inventory: Inventory, state_dir: Path,
-                                     monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+                                     monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
         """A known secret as the credential's password and inside a rendered file: it must
-        appear in no plan view, plan file, drift output or audit record."""
+        appear in no plan view, plan file, drift output, apply output, audit record (objects
+        of the audit ref), report, metrics or audit export. Runs last in its class: it applies."""
         secret = "labpass"  # the lab user's real password, so the credential set works
         state = lab.read_state(lab.LabPaths(state_dir))
         monkeypatch.setenv("UNDERLAY_CREDENTIALS_LAB_USERNAME", "labuser")
@@ -151,6 +153,7 @@ class TestBrownfield:
             outputs = [views.text(plan), views.json_view(plan), views.markdown(plan)]
             report = run_drift(repo, changed, lab_state_dir=state_dir)
             outputs += [views.drift_text(report), views.drift_json(report)]
+            outputs += _apply_report_export(repo, state_dir, plan, tmp_path, capsys)
             objects = subprocess.run(
                 "git rev-list --objects refs/underlay/audit | cut -d' ' -f1 | "
                 "git cat-file --batch", shell=True, cwd=repo, capture_output=True, check=True,
@@ -160,6 +163,31 @@ class TestBrownfield:
                 assert secret not in text
         finally:
             groups.write_text(original)
+
+
+def _apply_report_export(repo: Path, state_dir: Path, plan: Plan, tmp: Path,
+                         capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """Everything else a run can send off the machine, as text."""
+    from engine.cli import main  # noqa: PLC0415
+
+    plan_file = tmp / "plan.json"
+    plan_file.write_text(views.json_view(plan))
+    base = ["--repo", str(repo)]
+    capsys.readouterr()
+    code = main([*base, "apply", str(plan_file), "--emergency", "--reason", "secret test",
+                 "--lab-state-dir", str(state_dir), "--format", "json"])
+    applied = capsys.readouterr()
+    assert code == 0, applied.out + applied.err
+    assert json.loads(applied.out)["status"] == "applied"
+    html, prom, bundle = tmp / "r.html", tmp / "m.prom", tmp / "evidence"
+    assert main([*base, "report", "--out", str(html)]) == 0
+    assert main([*base, "metrics", "--textfile", str(prom)]) == 0
+    assert main([*base, "audit", "export", "--since", "2000-01-01", "--until", "2100-01-01",
+                 "--out", str(bundle)]) == 0
+    exported = [p.read_text() for p in bundle.rglob("*") if p.is_file()]
+    logs = capsys.readouterr()
+    return [applied.out, applied.err, html.read_text(), prom.read_text(), *exported,
+            logs.out, logs.err]
 
 
 class TestConverged:
