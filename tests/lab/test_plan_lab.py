@@ -219,12 +219,13 @@ class TestConverged:
 
 
 def test_cli_plan_and_drift_exit_codes(
-    repo: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The commands as CI calls them: plan file, Markdown, --detailed-exitcode, drift."""
+    """The commands as CI calls them: plan file, Markdown, --detailed-exitcode, drift. A repo
+    of its own: the module's repo has seen an apply by now (no longer 'unrecorded')."""
     from engine.cli import main  # noqa: PLC0415
 
+    repo = _git_copy(tmp_path)
     out = tmp_path / "plan.json"
     base = ["--repo", str(repo)]
     assert main([*base, "plan"]) == 1  # no lab: refused, not attempted
