@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
+from engine.frozen import Frozen
 from engine.lab.state import DEFAULT_STATE_DIR
 from engine.record import Outcome
 
@@ -29,10 +28,6 @@ RefusalKind = Literal[
 DEFAULT_CANARY = 1
 DEFAULT_BATCH = 5
 DEFAULT_CONFIRM_TIMEOUT = 60
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Refusal(Frozen):

@@ -28,18 +28,15 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from engine.diagnostics import Diagnostic
+from engine.frozen import Frozen
 from engine.load.reader import expect_mapping, read_file
 from engine.load.sourcemap import Layer, SourceMap
 from engine.validate.schema import check
 
 WINDOWS_FILE = "standards/change-control/windows.yaml"
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Day(StrEnum):
@@ -129,7 +126,7 @@ class ChangeWindows(Frozen):
 
     timezone: str = Field(default="UTC", description="IANA time zone of times and dates")
     windows: list[Window] = Field(default=[], description="none: changes at any time")
-    freezes: list[Freeze] = []
+    freezes: list[Freeze] = Field(default=[], description="none: no freezes")
 
     _check_zone = field_validator("timezone")(_zone)
 

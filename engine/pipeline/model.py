@@ -11,8 +11,9 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from engine.frozen import Frozen as Model
 from engine.model.types import Name
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -25,10 +26,6 @@ ArtifactName = Annotated[
     ),
 ]
 ExitCode = Annotated[int, Field(ge=0, le=255)]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class OnFailure(StrEnum):

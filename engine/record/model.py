@@ -28,15 +28,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from engine.frozen import Frozen
 
 FORMAT_VERSION = 1
 Kind = Literal["apply", "drift"]
 Phase = Literal["started", "finished"]
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Outcome(StrEnum):

@@ -11,8 +11,9 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from engine.frozen import Frozen
 from engine.model.inventory import (
     Contract,
     ContractKind,
@@ -28,8 +29,8 @@ from engine.standards.objects import Target
 from engine.standards.registry import Context, Hit, python_rule
 
 
-class Params(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Params(Frozen):
+    """A built-in rule's parameters (from its `params:` in the rule file)."""
 
 
 # ---------------------------------------------------------------- naming
@@ -199,7 +200,9 @@ def end_of_support(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
 
 # ---------------------------------------------------------------- support contracts
 class SupportParams(Params):
-    contract_kinds: list[ContractKind] = [ContractKind.SUPPORT, ContractKind.MAINTENANCE]
+    contract_kinds: list[ContractKind] = Field(
+        default_factory=lambda: [ContractKind.SUPPORT, ContractKind.MAINTENANCE]
+    )
 
 
 def _active(contract: Contract, today: date) -> bool:
@@ -330,7 +333,7 @@ def contract_renewal(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
 
 # ---------------------------------------------------------------- cabling
 class MediaParams(Params):
-    media: list[Media] = [Media.FIBER_SM, Media.FIBER_MM]
+    media: list[Media] = Field(default_factory=lambda: [Media.FIBER_SM, Media.FIBER_MM])
 
 
 @python_rule(

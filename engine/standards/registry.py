@@ -19,9 +19,10 @@ from datetime import date
 from importlib.metadata import entry_points
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from engine.errors import EngineError
+from engine.frozen import Frozen
 from engine.model.layout import Inventory
 from engine.standards.objects import Target
 
@@ -32,8 +33,8 @@ class PluginError(EngineError):
     """A rule plugin could not be loaded, or does not satisfy the PythonRule protocol."""
 
 
-class NoParams(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class NoParams(Frozen):
+    """The parameters of a rule that takes none: any `params:` is an error."""
 
 
 @dataclass(frozen=True, slots=True)
