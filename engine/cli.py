@@ -200,6 +200,12 @@ def cmd_lab_up(args: argparse.Namespace) -> int:
     if not result.ok:
         return _invalid(result)
     build = lab.lab_spec(result.inventory, converged=args.converged)
+    if lab.runs(build.spec, args.state_dir):
+        print(
+            f"the lab of this inventory is already up ({len(build.spec.nodes)} nodes in "
+            f"{args.state_dir}); `underlay lab down` first to build it afresh"
+        )
+        return EXIT_OK
     try:
         report = lab.up(build.spec, args.state_dir, timeout=args.timeout)
     except lab.LabError as exc:

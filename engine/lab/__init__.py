@@ -69,6 +69,7 @@ __all__ = [
     "preflight",
     "read_state",
     "require_running",
+    "runs",
     "status",
     "up",
 ]
@@ -99,6 +100,17 @@ def node_exec(
     paths = LabPaths(Path(state_dir))
     read_state(paths).node(node)  # LabNotUpError for an unknown lab or node
     return run_in_node(paths, node, argv, input=input, timeout=timeout, cwd=cwd)
+
+
+def runs(spec: LabSpec, state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
+    """True when the lab in `state_dir` is up and has exactly `spec`'s nodes, management
+    addresses and cables (its configs may have changed since: applies change them)."""
+    if not is_up(state_dir):
+        return False
+    state = read_state(LabPaths(Path(state_dir)))
+    running = {(n.name, n.kind, n.mgmt_address) for n in state.nodes}
+    wanted = {(n.name, n.kind, str(n.mgmt_address)) for n in spec.nodes}
+    return running == wanted and set(state.links) == set(spec.links)
 
 
 def is_up(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:

@@ -203,6 +203,18 @@ class TestConverged:
         assert views.summary_line(plan) == views.NO_CHANGES
         assert json.loads(views.json_view(plan))["applyable"] is False
 
+    def test_lab_up_again_is_a_no_op_and_another_lab_is_refused(
+        self, state_dir: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        from engine.cli import main  # noqa: PLC0415
+
+        up = ["--repo", str(REPO_ROOT), "lab", "up", "--state-dir", str(state_dir)]
+        assert main([*up, "--converged"]) == 0
+        assert "already up (18 nodes" in capsys.readouterr().out
+        assert main(up) == 1  # brownfield is another lab: one cable on another port
+        assert "already" in capsys.readouterr().err
+        assert lab.is_up(state_dir)
+
     def test_unreachable_device_is_reported_and_others_planned(
         self, repo: Path, state_dir: Path, tmp_path: Path
     ) -> None:
