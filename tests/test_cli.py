@@ -77,3 +77,16 @@ def test_every_command_is_listed_in_help(capsys: pytest.CaptureFixture[str]) -> 
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["frobnicate"]) == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_corrupt_lab_state_is_reported_and_cleaned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    (state_dir / "state.json").write_text("{}")
+    assert main(["lab", "status", "--state-dir", str(state_dir)]) == 1
+    said = capsys.readouterr()
+    assert "no lab in" in said.out + said.err
+    assert main(["lab", "down", "--state-dir", str(state_dir)]) == 0
+    assert not state_dir.exists()

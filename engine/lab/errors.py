@@ -50,6 +50,10 @@ class LabNotUpError(LabError, Unavailable):
     """No lab (or no such node) is recorded in the state dir."""
 
 
+class CorruptStateError(LabNotUpError):
+    """state.json exists but cannot be read as a lab's state: no usable lab is recorded."""
+
+
 class CommandError(LabError):
     """A host command failed (ip, nsenter, useradd...)."""
 

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from engine.lab.errors import LabNotUpError
+from engine.lab.errors import CorruptStateError, LabNotUpError
 from engine.lab.spec import LabLink
 
 STATE_VERSION = 1
@@ -141,7 +141,17 @@ def read_state(paths: LabPaths) -> LabState:
             f"{paths.root}: no lab here (no state.json); "
             f"start one with engine.lab.up(spec, {str(paths.root)!r})"
         ) from None
-    return _state_from_dict(data)
+    except (OSError, ValueError) as exc:
+        raise CorruptStateError(f"{paths.state_file}: unreadable ({exc}); {_CLEAN_UP}") from None
+    try:
+        return _state_from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CorruptStateError(
+            f"{paths.state_file}: not a lab state ({type(exc).__name__}: {exc}); {_CLEAN_UP}"
+        ) from None
+
+
+_CLEAN_UP = "`underlay lab down --state-dir DIR` removes whatever that lab left"
 
 
 def _state_from_dict(data: dict[str, Any]) -> LabState:

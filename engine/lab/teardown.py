@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.lab.errors import LabError
+from engine.lab.errors import CorruptStateError, LabError
 from engine.lab.host import (
     guard_route_present,
     link_exists,
@@ -71,7 +71,7 @@ def _state_or_none(paths: LabPaths) -> LabState | None:
         return None
     try:
         return read_state(paths)
-    except (ValueError, KeyError, TypeError):
+    except CorruptStateError:
         return None  # unreadable record: fall back to what the ns dir shows
 
 
