@@ -51,10 +51,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     from engine.standards import check as standards_check  # noqa: PLC0415
 
     repo = resolve_repo(args.repo)
-    result = standards_check(repo, args.today or date.today())
+    result = standards_check(repo, args.today or date.today(), incremental=not args.no_cache)
     report = Report("check", result.diagnostics, result.files, result.rules)
     # findings quote values; SARIF and annotations leave the machine
-    _emit(redactor_for(repo, result.inventory).redact(VIEWS[args.format](report)), args.output)
+    redactor = redactor_for(repo, result.inventory, result.credentials)
+    _emit(redactor.redact(VIEWS[args.format](report)), args.output)
     return EXIT_OK if result.ok else EXIT_PROBLEMS
 
 
@@ -294,17 +295,22 @@ def _registrar(register: str | Callable[[Any], None]) -> Callable[[Any], None]:
     return found
 
 
-def _add_core(sub: Any) -> None:
-    p = sub.add_parser("validate", help="check YAML, schemas, references and consistency")
-    _formats(p, ["text", "json", "github", "sarif", "junit"])
+def _no_cache(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-cache",
         action="store_true",
         help="re-read every file (by default unchanged files' results come from .underlay/cache/)",
     )
+
+
+def _add_core(sub: Any) -> None:
+    p = sub.add_parser("validate", help="check YAML, schemas, references and consistency")
+    _formats(p, ["text", "json", "github", "sarif", "junit"])
+    _no_cache(p)
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("check", help="validate, then check the standards (with waivers)")
     _formats(p, ["text", "json", "github", "sarif", "junit"])
+    _no_cache(p)
     p.add_argument(
         "--today", type=_iso_date, metavar="YYYY-MM-DD", help="judge dates as of this day"
     )

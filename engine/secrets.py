@@ -137,13 +137,16 @@ class CredentialStore:
         return Credentials(name, state.user, None, state.private_key, "lab")
 
 
-def redactor_for(repo: Path, inventory: Inventory | None) -> Redactor:
+def redactor_for(
+    repo: Path, inventory: Inventory | None, credentials: Iterable[str] = ()
+) -> Redactor:
     """A redactor that knows every secret this machine resolves for the repository's credential
     sets, for outputs that contact no device but may quote inventory data (reports, metrics,
-    check results, evidence bundles). Undefined sets are skipped: nothing to hide there."""
+    check results, evidence bundles). Undefined sets are skipped: nothing to hide there.
+    `credentials` names more sets (an incremental check's inventory holds only what it re-read)."""
     store = CredentialStore(repo, inventory)
     nodes = [] if inventory is None else [*inventory.devices.values(), *inventory.servers.values()]
-    for name in sorted({node.management.credentials for node in nodes}):
+    for name in sorted({node.management.credentials for node in nodes} | set(credentials)):
         try:
             store.resolve(name)
         except EngineError:  # undefined here, or the lab's own (key only) while it is down

@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
+import pytest
+
 from engine.validate import validate
+
+
+def age(repo: Path, seconds: int = 3600) -> Path:
+    """Date every file back, as in a checkout made a while ago: the caches trust an entry only
+    for a file modified well before the cache was written (engine.validate.cache.RACY_NS)."""
+    then = time.time_ns() - seconds * 10**9
+    for path in repo.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(then, then))
+    return repo
+
+
+@pytest.fixture
+def repo(base_repo: Path) -> Path:
+    return age(base_repo)
 
 
 def _lines(repo: Path, *, incremental: bool) -> list[str]:
@@ -20,51 +38,68 @@ def _touch_later(path: Path, text: str) -> None:
     os.utime(path, ns=(before + 10**9, before + 10**9))
 
 
-def test_warm_run_rereads_nothing_and_agrees(base_repo: Path) -> None:
-    cold = validate(base_repo, incremental=True)
-    warm = validate(base_repo, incremental=True)
+def test_warm_run_rereads_nothing_and_agrees(repo: Path) -> None:
+    cold = validate(repo, incremental=True)
+    warm = validate(repo, incremental=True)
     assert cold.reread == 11 and warm.reread == 1  # groups.yaml is always read
-    assert _lines(base_repo, incremental=True) == _lines(base_repo, incremental=False)
+    assert _lines(repo, incremental=True) == _lines(repo, incremental=False)
 
 
-def test_a_changed_file_is_reread_and_its_problem_found(base_repo: Path) -> None:
-    validate(base_repo, incremental=True)
-    device = base_repo / "inventory/devices/r1.yaml"
+def test_a_changed_file_is_reread_and_its_problem_found(repo: Path) -> None:
+    validate(repo, incremental=True)
+    device = repo / "inventory/devices/r1.yaml"
     _touch_later(device, device.read_text().replace("remote_as: 65002", "remote_as: 65003"))
-    result = validate(base_repo, incremental=True)
+    result = validate(repo, incremental=True)
     assert result.reread == 2
     assert [d.code for d in result.diagnostics] == ["C407"]
-    assert _lines(base_repo, incremental=True) == _lines(base_repo, incremental=False)
+    assert _lines(repo, incremental=True) == _lines(repo, incremental=False)
 
 
-def test_cross_object_problem_reported_from_cached_facts(base_repo: Path) -> None:
+def test_cross_object_problem_reported_from_cached_facts(repo: Path) -> None:
     """r2 is unchanged (cached); breaking r1 must still report the mismatch seen from r2."""
-    validate(base_repo, incremental=True)
-    device = base_repo / "inventory/devices/r1.yaml"
+    validate(repo, incremental=True)
+    device = repo / "inventory/devices/r1.yaml"
     _touch_later(device, device.read_text().replace("65001", "65009"))
-    codes = sorted(d.code for d in validate(base_repo, incremental=True).diagnostics)
+    codes = sorted(d.code for d in validate(repo, incremental=True).diagnostics)
     assert codes == ["C407"]
-    assert _lines(base_repo, incremental=True) == _lines(base_repo, incremental=False)
+    assert _lines(repo, incremental=True) == _lines(repo, incremental=False)
 
 
-def test_changing_groups_revalidates_every_object(base_repo: Path) -> None:
-    validate(base_repo, incremental=True)
-    groups = base_repo / "inventory/groups.yaml"
+def test_changing_groups_revalidates_every_object(repo: Path) -> None:
+    validate(repo, incremental=True)
+    groups = repo / "inventory/groups.yaml"
     _touch_later(groups, groups.read_text().replace("198.18.0.5]", "198.18.0.5, 'bad host!']"))
-    result = validate(base_repo, incremental=True)
+    result = validate(repo, incremental=True)
     assert result.reread == 5  # groups + the four objects that inherit from it
     assert len([d for d in result.diagnostics if d.code == "S201"]) == 4
 
 
-def test_deleted_file_leaves_the_cache(base_repo: Path) -> None:
-    validate(base_repo, incremental=True)
-    (base_repo / "inventory/servers/vm01.yaml").unlink()
-    codes = [d.code for d in validate(base_repo, incremental=True).diagnostics]
+def test_deleted_file_leaves_the_cache(repo: Path) -> None:
+    validate(repo, incremental=True)
+    (repo / "inventory/servers/vm01.yaml").unlink()
+    codes = [d.code for d in validate(repo, incremental=True).diagnostics]
     assert codes == ["R301"]  # the service's dependency on vm01 now dangles
 
 
-def test_corrupt_cache_is_ignored(base_repo: Path) -> None:
-    validate(base_repo, incremental=True)
-    (base_repo / ".underlay/cache/validate.marshal").write_bytes(b"\x00garbage")
-    result = validate(base_repo, incremental=True)
+def test_corrupt_cache_is_ignored(repo: Path) -> None:
+    validate(repo, incremental=True)
+    (repo / ".underlay/cache/validate.marshal").write_bytes(b"\x00garbage")
+    result = validate(repo, incremental=True)
     assert result.ok and result.reread == 11
+
+
+def test_same_size_edit_in_the_same_clock_tick_is_seen(repo: Path) -> None:
+    """A coarse clock can give an edit the mtime the file already had. The edit is simulated
+    by restoring the old mtime with os.utime (a clock tick cannot be made to last on demand)."""
+    validate(repo, incremental=True)
+    device = repo / "inventory/devices/r1.yaml"
+    text = device.read_text()
+    device.write_text(text.replace("remote_as: 65002", "remote_as: 65003"))  # same size
+    now = time.time_ns()
+    os.utime(device, ns=(now, now))
+    validate(repo, incremental=True)  # caches r1 with a recent mtime: not trusted later
+    device.write_text(text)  # back to the original, same size, same mtime
+    os.utime(device, ns=(now, now))
+    result = validate(repo, incremental=True)
+    assert [d.code for d in result.diagnostics] == []
+    assert result.reread == 2

@@ -8,25 +8,26 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from engine.frozen import Frozen
 from engine.model.inventory import (
+    Cable,
     Contract,
     ContractKind,
     Media,
     Server,
     ServerKind,
+    Service,
     Sla,
     SupportHours,
 )
-from engine.model.layout import Inventory
 from engine.standards.model import Kind
 from engine.standards.objects import Target
-from engine.standards.registry import Context, Hit, python_rule
+from engine.standards.registry import Context, Extracts, Hit, facts_rule, python_rule
 
 
 class Params(Frozen):
@@ -34,7 +35,7 @@ class Params(Frozen):
 
 
 # ---------------------------------------------------------------- naming
-@python_rule("name-site-prefix", placeholders=("site",), register=True)
+@python_rule("name-site-prefix", placeholders=("site",), register=True, scope="object")
 def name_site_prefix(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
     """The object's name starts with its site's name and a dash."""
     for t in targets:
@@ -128,7 +129,13 @@ def _as_json(obj: Any) -> str:
 _MERGED = (Kind.DEVICE, Kind.SERVER)  # objects whose values may come from groups
 
 
-@python_rule("no-plaintext-secrets", params=SecretParams, placeholders=("what",), register=True)
+@python_rule(
+    "no-plaintext-secrets",
+    params=SecretParams,
+    placeholders=("what",),
+    register=True,
+    scope="object",
+)
 def no_plaintext_secrets(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
     """Scans every string value for passwords, keys, tokens and SNMP communities."""
     quick, named = _secret_regex(ctx.params)
@@ -162,6 +169,7 @@ class OsParams(Params):
     params=OsParams,
     placeholders=("version", "minimum", "platform"),
     register=True,
+    scope="object",
 )
 def os_version_minimum(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
     """The OS version is at least the minimum for the platform (or OS family)."""
@@ -184,6 +192,7 @@ class EosParams(Params):
     params=EosParams,
     placeholders=("end_of_support", "days"),
     register=True,
+    scope="object",
 )
 def end_of_support(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
     """The hardware's end of support has passed, or falls within the next `days`."""
@@ -199,124 +208,163 @@ def end_of_support(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
 
 
 # ---------------------------------------------------------------- support contracts
+# The rules across objects are FactsRules (engine.standards.registry): `extract` keeps the few
+# values of one object they need (cached with its file), the join runs on every check.
 class SupportParams(Params):
     contract_kinds: list[ContractKind] = Field(
         default_factory=lambda: [ContractKind.SUPPORT, ContractKind.MAINTENANCE]
     )
 
 
-def _active(contract: Contract, today: date) -> bool:
-    return contract.starts <= today <= contract.ends
+def _extract(target: Target, params: Any) -> Any:
+    """What the support, cabling and hypervisor rules need of one object, as plain data."""
+    obj = target.obj
+    if isinstance(obj, Contract):
+        covers = (tuple(obj.covers.devices), tuple(obj.covers.servers))
+        return (str(obj.kind), obj.starts.toordinal(), obj.ends.toordinal(), obj.sla, *covers)
+    if isinstance(obj, Sla):
+        return _sla_facts(obj)
+    if isinstance(obj, Service):
+        return (obj.sla, tuple(obj.depends_on.devices), tuple(obj.depends_on.servers))
+    if isinstance(obj, Cable):
+        return ((obj.a.device, obj.a.port), (obj.b.device, obj.b.port), str(obj.media))
+    if isinstance(obj, Server):
+        return (obj.site, obj.kind is ServerKind.VIRTUAL, obj.host)
+    return obj.site  # a device
 
 
 def _support(
-    inv: Inventory, today: date, kinds: list[ContractKind]
+    extracts: Extracts, today: date, kinds: list[ContractKind]
 ) -> dict[tuple[str, str], list[str]]:
     """(kind, name) -> the active support contracts covering it (as the contracts declare)."""
+    wanted, day = {str(k) for k in kinds}, today.toordinal()
     found: dict[tuple[str, str], list[str]] = {}
-    for cid, contract in inv.contracts.items():
-        if contract.kind in kinds and _active(contract, today):
-            for name in contract.covers.devices:
+    for cid, (kind, starts, ends, _, devices, servers) in extracts["contract"].items():
+        if kind in wanted and starts <= day <= ends:
+            for name in devices:
                 found.setdefault(("device", name), []).append(cid)
-            for name in contract.covers.servers:
+            for name in servers:
                 found.setdefault(("server", name), []).append(cid)
     return found
 
 
-def _virtual(t: Target) -> bool:
-    return isinstance(t.obj, Server) and t.obj.kind is ServerKind.VIRTUAL
+def _virtual(extracts: Extracts, kind: str, name: str) -> bool:
+    server = extracts["server"].get(name) if kind == "server" else None
+    return server is not None and server[1]
 
 
-@python_rule(
-    "support-coverage", params=SupportParams, placeholders=("contract_kinds",), register=True
+@facts_rule(
+    "support-coverage",
+    _extract,
+    reads=(Kind.CONTRACT, Kind.SERVER),
+    params=SupportParams,
+    placeholders=("contract_kinds",),
+    register=True,
 )
-def support_coverage(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
+def support_coverage(
+    selected: Sequence[tuple[str, str]], extracts: Extracts, ctx: Context
+) -> Iterator[Hit]:
     """Covered by an active support contract (a virtual server through its host)."""
-    covered = _support(ctx.inventory, ctx.today, ctx.params.contract_kinds)
+    covered = _support(extracts, ctx.today, ctx.params.contract_kinds)
     kinds = " or ".join(str(k) for k in ctx.params.contract_kinds)
-    for t in targets:
-        if not _virtual(t) and (t.kind, t.name) not in covered:
-            yield Hit(t.kind, t.name, ("contracts",), {"contract_kinds": kinds})
+    for kind, name in selected:
+        if not _virtual(extracts, kind, name) and (kind, name) not in covered:
+            yield Hit(kind, name, ("contracts",), {"contract_kinds": kinds}, key=True)
 
 
 _HOURS = {SupportHours.BUSINESS: 0, SupportHours.EXTENDED: 1, SupportHours.H24X7: 2}
+SlaFacts = tuple[float, str, float]  # availability %, support hours, P1 response in seconds
+
+
+def _sla_facts(sla: Sla) -> SlaFacts:
+    return (sla.availability_pct, str(sla.hours), sla.response.p1.total_seconds())
 
 
 def sla_gaps(offered: Sla, needed: Sla) -> list[str]:
     """Where `offered` is weaker than `needed` (empty: at least as strong)."""
+    return _gaps(_sla_facts(offered), _sla_facts(needed))
+
+
+def _gaps(offered: SlaFacts, needed: SlaFacts) -> list[str]:
+    (o_pct, o_hours, o_p1), (n_pct, n_hours, n_p1) = offered, needed
     gaps = []
-    if offered.availability_pct < needed.availability_pct:
-        gaps.append(f"availability {offered.availability_pct}% < {needed.availability_pct}%")
-    if _HOURS[offered.hours] < _HOURS[needed.hours]:
-        gaps.append(f"hours {offered.hours} < {needed.hours}")
-    if offered.response.p1 > needed.response.p1:
-        gaps.append(f"P1 response {_hours(offered.response.p1)} > {_hours(needed.response.p1)}")
+    if o_pct < n_pct:
+        gaps.append(f"availability {o_pct}% < {n_pct}%")
+    if _HOURS[SupportHours(o_hours)] < _HOURS[SupportHours(n_hours)]:
+        gaps.append(f"hours {o_hours} < {n_hours}")
+    if o_p1 > n_p1:
+        gaps.append(f"P1 response {o_p1 / 3600:g}h > {n_p1 / 3600:g}h")
     return gaps
 
 
-def _hours(value: timedelta) -> str:
-    return f"{value.total_seconds() / 3600:g}h"
-
-
-def _dependants(inv: Inventory) -> dict[tuple[str, str], dict[str, str]]:
+def _dependants(extracts: Extracts) -> dict[tuple[str, str], dict[str, str]]:
     """(kind, name) -> {service: via}: what each object carries, virtual servers via their host
     (via is "" when the service depends on the object directly)."""
+    servers = extracts["server"]
     found: dict[tuple[str, str], dict[str, str]] = {}
-    for sname, service in inv.services.items():
-        for name in service.depends_on.devices:
+    for sname, (_, devices, names) in extracts["service"].items():
+        for name in devices:
             found.setdefault(("device", name), {})[sname] = ""
-        for name in service.depends_on.servers:
-            server = inv.servers.get(name)
-            if server is not None and server.kind is ServerKind.VIRTUAL and server.host:
-                found.setdefault(("server", server.host), {}).setdefault(sname, f" via {name}")
+        for name in names:
+            server = servers.get(name)
+            if server is not None and server[1] and server[2]:
+                found.setdefault(("server", server[2]), {}).setdefault(sname, f" via {name}")
             else:
                 found.setdefault(("server", name), {})[sname] = ""
     return found
 
 
-def _best(inv: Inventory, contracts: list[str]) -> tuple[str, Sla] | None:
+def _best(extracts: Extracts, contracts: list[str]) -> tuple[str, str, SlaFacts] | None:
+    """The contract with the strongest SLA: (contract, its SLA's name, the SLA)."""
+    slas = extracts["sla"]
     with_sla = [
-        (cid, inv.slas[c.sla]) for cid in contracts if (c := inv.contracts[cid]).sla in inv.slas
+        (cid, sla, slas[sla]) for cid in contracts if (sla := extracts["contract"][cid][3]) in slas
     ]
     return max(
         with_sla,
-        key=lambda x: (x[1].availability_pct, _HOURS[x[1].hours], -x[1].response.p1),
+        key=lambda x: (x[2][0], _HOURS[SupportHours(x[2][1])], -x[2][2]),
         default=None,
     )
 
 
-@python_rule(
+@facts_rule(
     "support-sla",
+    _extract,
+    reads=(Kind.CONTRACT, Kind.SLA, Kind.SERVICE, Kind.SERVER),
     params=SupportParams,
     placeholders=("contract", "contract_sla", "service", "service_sla", "via", "gaps"),
     register=True,
 )
-def support_sla(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
+def support_sla(
+    selected: Sequence[tuple[str, str]], extracts: Extracts, ctx: Context
+) -> Iterator[Hit]:
     """The support contract's SLA is at least as strong as every dependent service's."""
-    inv = ctx.inventory
-    covered = _support(inv, ctx.today, ctx.params.contract_kinds)
-    carried = _dependants(inv)
-    for t in targets:
-        best = _best(inv, covered.get((t.kind, t.name), []))
+    covered = _support(extracts, ctx.today, ctx.params.contract_kinds)
+    carried = _dependants(extracts)
+    services, slas = extracts["service"], extracts["sla"]
+    for kind, name in selected:
+        best = _best(extracts, covered.get((kind, name), []))
         if best is None:
             continue  # support-coverage reports it
-        for service, via in carried.get((t.kind, t.name), {}).items():
-            svc = inv.services[service]
-            needed = inv.slas.get(svc.sla)
-            gaps = sla_gaps(best[1], needed) if needed is not None else []
+        for service, via in carried.get((kind, name), {}).items():
+            service_sla = services[service][0]
+            needed = slas.get(service_sla)
+            gaps = _gaps(best[2], needed) if needed is not None else []
             if gaps:
                 values = {
                     "contract": best[0],
-                    "contract_sla": inv.contracts[best[0]].sla,
+                    "contract_sla": best[1],
                     "service": service,
-                    "service_sla": svc.sla,
+                    "service_sla": service_sla,
                     "via": via,
                     "gaps": "; ".join(gaps),
                 }
-                yield Hit(t.kind, t.name, ("contracts",), values)
+                yield Hit(kind, name, ("contracts",), values, key=True)
 
 
-@python_rule("contract-renewal", placeholders=("ends", "days", "notice"), register=True)
+@python_rule(
+    "contract-renewal", placeholders=("ends", "days", "notice"), register=True, scope="object"
+)
 def contract_renewal(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
     """Today is inside the contract's renewal notice period (before it ends)."""
     for t in targets:
@@ -336,47 +384,75 @@ class MediaParams(Params):
     media: list[Media] = Field(default_factory=lambda: [Media.FIBER_SM, Media.FIBER_MM])
 
 
-@python_rule(
+@facts_rule(
     "cable-intersite-media",
+    _extract,
+    reads=(Kind.CABLE, Kind.DEVICE, Kind.SERVER),
     params=MediaParams,
     placeholders=("media", "site_a", "site_b", "allowed"),
     register=True,
 )
-def cable_intersite_media(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
+def cable_intersite_media(
+    selected: Sequence[tuple[str, str]], extracts: Extracts, ctx: Context
+) -> Iterator[Hit]:
     """A cable between two sites uses one of the allowed media."""
-    for t in targets:
-        a, b = ctx.inventory.node(t.obj.a.device), ctx.inventory.node(t.obj.b.device)
-        if a is None or b is None or a.site == b.site or t.obj.media in ctx.params.media:
+    allowed = {str(m) for m in ctx.params.media}
+    for _, cid in selected:
+        (a, _), (b, _), media = extracts["cable"][cid]
+        site_a, site_b = _site(extracts, a), _site(extracts, b)
+        if site_a is None or site_b is None or site_a == site_b or media in allowed:
             continue
         values = {
-            "media": str(t.obj.media),
-            "site_a": a.site,
-            "site_b": b.site,
+            "media": media,
+            "site_a": site_a,
+            "site_b": site_b,
             "allowed": ", ".join(str(m) for m in ctx.params.media),
         }
-        yield Hit(t.kind, t.name, ("media",), values)
+        yield Hit("cable", cid, ("media",), values, key=False)
 
 
-@python_rule(
+def _site(extracts: Extracts, name: str) -> str | None:
+    """A cable end's site (a device's or a server's)."""
+    device = extracts["device"].get(name)
+    if device is not None:
+        return str(device)
+    server = extracts["server"].get(name)
+    return None if server is None else str(server[0])
+
+
+def _ports(target: Target, params: Any) -> Any:
+    """A cable's ends, or a device's or server's interface descriptions (None: none)."""
+    obj = target.obj
+    if isinstance(obj, Cable):
+        return ((obj.a.device, obj.a.port), (obj.b.device, obj.b.port))
+    return {name: itf.description for name, itf in obj.interfaces.items()}
+
+
+@facts_rule(
     "cable-end-descriptions",
+    _ports,
+    reads=(Kind.CABLE, Kind.DEVICE, Kind.SERVER),
     placeholders=("port", "far_end", "cable"),
     register=True,
 )
-def cable_end_descriptions(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
+def cable_end_descriptions(
+    selected: Sequence[tuple[str, str]], extracts: Extracts, ctx: Context
+) -> Iterator[Hit]:
     """Both cabled interfaces describe the far end as `to NAME:PORT`."""
-    for t in targets:
-        ends = (t.obj.a, t.obj.b)
-        for here, far in (ends, ends[::-1]):
-            node = ctx.inventory.node(here.device)
-            itf = node.interfaces.get(here.port) if node is not None else None
-            if itf is None:
+    devices, servers = extracts["device"], extracts["server"]
+    for _, cid in selected:
+        ends = extracts["cable"][cid]
+        for (device, port), far in (ends, ends[::-1]):
+            kind = "device" if device in devices else "server"
+            ports = devices.get(device) or servers.get(device) or {}
+            if port not in ports:
                 continue  # validate reports undeclared ports
-            far_end = f"{far.device}:{far.port}"
-            if not names_far_end(itf.description or "", far_end):
-                kind = "device" if here.device in ctx.inventory.devices else "server"
-                path = ("interfaces", here.port) + (("description",) if itf.description else ())
-                values = {"port": here.port, "far_end": far_end, "cable": t.name}
-                yield Hit(kind, here.device, path, values, obj=node)
+            description = ports[port]
+            far_end = f"{far[0]}:{far[1]}"
+            if not names_far_end(description or "", far_end):
+                path = ("interfaces", port) + (("description",) if description else ())
+                values = {"port": port, "far_end": far_end, "cable": cid}
+                yield Hit(kind, device, path, values, key=not description)
 
 
 def names_far_end(description: str, far_end: str) -> bool:
@@ -393,10 +469,20 @@ def names_far_end(description: str, far_end: str) -> bool:
 
 
 # ---------------------------------------------------------------- servers
-@python_rule("hypervisor-same-site", placeholders=("host", "host_site"), register=True)
-def hypervisor_same_site(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
+@facts_rule(
+    "hypervisor-same-site",
+    _extract,
+    reads=(Kind.SERVER,),
+    placeholders=("host", "host_site"),
+    register=True,
+)
+def hypervisor_same_site(
+    selected: Sequence[tuple[str, str]], extracts: Extracts, ctx: Context
+) -> Iterator[Hit]:
     """A virtual server runs on a hypervisor in its own site."""
-    for t in targets:
-        host = ctx.inventory.servers.get(t.obj.host or "")
-        if _virtual(t) and host is not None and host.site != t.obj.site:
-            yield Hit(t.kind, t.name, ("host",), {"host": host.name, "host_site": host.site})
+    servers = extracts["server"]
+    for kind, name in selected:
+        site, virtual, host = servers.get(name) or (None, False, None)
+        found = servers.get(host or "")
+        if kind == "server" and virtual and found is not None and found[0] != site:
+            yield Hit(kind, name, ("host",), {"host": host, "host_site": found[0]}, key=False)

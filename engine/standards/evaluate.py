@@ -4,13 +4,19 @@ A finding points at the offending value: the line of the wrong NTP server, in th
 file, or in groups.yaml when the value is inherited (the message then names the object and the
 group). Single-object rules validate a JSON document of only the fields their schema reads, and
 identical documents are validated once (NTP servers inherited by 10,000 devices: one check).
+
+What the rules learn of each object is a Record: the findings of the rules on one object, the
+rules across objects that select it, their extracts of it, and the selector waivers that match
+it. `assess` makes the records of the objects it is given and takes the others' from the cache
+(engine.standards.cache), then runs the joins of the rules across objects and the waivers over
+all of them: a run after one file changed evaluates that file's objects only.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -19,12 +25,18 @@ from pydantic import BaseModel
 from engine.diagnostics import Diagnostic, Pos, Severity, Suppression
 from engine.errors import EngineError
 from engine.load.reader import PathKey
+from engine.load.sourcemap import SourceMap
 from engine.model.layout import Inventory
 from engine.standards.compiled import Documents
 from engine.standards.load import Library, LoadedRule, LoadedWaiver
 from engine.standards.model import Kind, Waiver
-from engine.standards.objects import Target, matches, targets
-from engine.standards.registry import Context, Hit, PluginError
+from engine.standards.objects import Target, matches, targets_of
+from engine.standards.registry import Context, FactsRule, Hit, PluginError, scope_of
+
+Key = tuple[str, str]  # (kind, name)
+Row = tuple[str, str, Diagnostic]  # the blamed object's kind and name, the finding (unwaived)
+Locate = Callable[[str, str], SourceMap | None]
+Place = tuple[Pos, str | None]  # where a value is, and the group it is inherited from
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,33 +45,131 @@ class Finding:
     target: Target  # the object blamed (for a cable rule, possibly a device)
     path: PathKey
     values: dict[str, Any]
+    key: bool | None = None  # point at the key; None: decided from the object
+
+
+@dataclass(slots=True)
+class Record:
+    """What the standards learnt of one object (cached with the object's file)."""
+
+    selected: list[int] = field(default_factory=list)  # rules across objects selecting it
+    waivable: list[int] = field(default_factory=list)  # selector waivers matching it
+    extracts: dict[int, Any] = field(default_factory=dict)  # rule index -> its extract
+    findings: list[Row] = field(default_factory=list)  # of the rules on single objects
+    # positions of values the rules across objects blamed, looked up in an earlier run
+    places: dict[tuple[PathKey, bool], Place] = field(default_factory=dict)
+    placed: bool = False  # a position was added in this run (not cached)
+
+
+@dataclass
+class Evaluation:
+    diagnostics: list[Diagnostic]
+    records: dict[Key, Record]  # of the objects evaluated in this run
+    complete: bool = True  # False: a rule blamed an object outside this run (do not cache)
 
 
 def evaluate(library: Library, inventory: Inventory, today: date) -> list[Diagnostic]:
     """The rules' findings (a waived one carries its waiver), plus problems of the waivers."""
-    findings = [f for loaded in library.rules for f in run_rule(loaded, inventory, today)]
-    # a waiver of an unknown rule is T506, of a broken rule moot until the rule loads
-    waivers = [w for w in library.waivers if w.waiver.rule in {r.rule.id for r in library.rules}]
-    waived, problems = _waive(findings, waivers, today)
-    where = places(findings, inventory)
-    diags = [_diagnostic(f, where[i], waived.get(i)) for i, f in enumerate(findings)]
-    return diags + problems
+    return assess(library, inventory, today).diagnostics
+
+
+def assess(
+    library: Library,
+    inventory: Inventory,
+    today: date,
+    known: Mapping[Key, Record] | None = None,
+    locate: Locate | None = None,
+) -> Evaluation:
+    """Evaluate the objects in `inventory`; `known` holds the records of every other object
+    (from the cache) and `locate` finds where those objects are."""
+    waivers = active_waivers(library)
+    fresh = {kind: list(targets_of(inventory, kind)) for kind in Kind}
+    records = {(str(t.kind), t.name): Record() for ts in fresh.values() for t in ts}
+    evaluation = Evaluation([], records)
+    loose: list[Row] = []
+    for i, loaded in enumerate(library.rules):
+        chosen = [t for kind in loaded.rule.applies_to.kind for t in fresh[kind]]
+        chosen = [t for t in chosen if matches(loaded.rule.applies_to, t)]
+        if isinstance(loaded.python, FactsRule):
+            _learn(i, loaded, loaded.python, chosen, fresh, records)
+            continue
+        for f in _checked(loaded, chosen, inventory, today):
+            where = _place(inventory.sources.get(_key(f.target)), f.path, _at_key(f))
+            row = (str(f.target.kind), f.target.name, _diagnostic(f, where))
+            record = records.get(_key(f.target))
+            if record is None:  # a plugin blamed an object that is not being evaluated
+                evaluation.complete = False
+                loose.append(row)
+            else:
+                record.findings.append(row)
+    _waivable(waivers, fresh, records)
+    everything = {**(known or {}), **records}
+    rows = [row for record in everything.values() for row in record.findings] + loose
+    rows += _joins(library, everything, inventory, today, _Locator(inventory, locate))
+    rows.sort(key=lambda row: (*row[2].sort_key(), row[2].message))
+    evaluation.diagnostics = _waive(rows, waivers, everything, today)
+    return evaluation
+
+
+def active_waivers(library: Library) -> list[LoadedWaiver]:
+    """The waivers of rules that loaded (a waiver of an unknown rule is T506, of a broken rule
+    moot until the rule loads)."""
+    ids = {r.rule.id for r in library.rules}
+    return [w for w in library.waivers if w.waiver.rule in ids]
+
+
+def incremental(library: Library) -> bool:
+    """True when every rule can be evaluated one file at a time (no rule of scope inventory)."""
+    return all(r.python is None or scope_of(r.python) != "inventory" for r in library.rules)
 
 
 def selected(loaded: LoadedRule, inventory: Inventory) -> list[Target]:
     applies = loaded.rule.applies_to
-    return [t for kind in applies.kind for t in targets(inventory, kind) if matches(applies, t)]
+    return [t for kind in applies.kind for t in targets_of(inventory, kind) if matches(applies, t)]
 
 
-def run_rule(loaded: LoadedRule, inventory: Inventory, today: date) -> Iterator[Finding]:
-    chosen = selected(loaded, inventory)
+def _key(target: Target) -> Key:
+    return (str(target.kind), target.name)
+
+
+def _learn(
+    i: int,
+    loaded: LoadedRule,
+    rule: FactsRule,
+    chosen: list[Target],
+    fresh: dict[Kind, list[Target]],
+    records: dict[Key, Record],
+) -> None:
+    """A rule across objects: note whom it selects and extract what it reads of each object."""
+    for t in chosen:
+        records[_key(t)].selected.append(i)
+    for kind in rule.reads:
+        for t in fresh[kind]:
+            records[_key(t)].extracts[i] = _guarded(loaded, rule.extract, t, loaded.params)
+
+
+def _checked(
+    loaded: LoadedRule, chosen: list[Target], inventory: Inventory, today: date
+) -> Iterator[Finding]:
     if loaded.compiled is not None:
         yield from _schema(loaded, chosen)
         return
     assert loaded.python is not None
-    by_name = {(str(t.kind), t.name): t for t in chosen}
+    rule = loaded.python
+    by_name = {_key(t): t for t in chosen}
+    context = Context(inventory, today, loaded.params)
+    for hit in _guarded(loaded, _listed(rule.check), chosen, context):
+        yield Finding(loaded, _blamed(hit, by_name, inventory), hit.path, dict(hit.values), hit.key)
+
+
+def _listed(func: Callable[..., Iterable[Hit]]) -> Callable[..., list[Hit]]:
+    return lambda *args: list(func(*args))
+
+
+def _guarded(loaded: LoadedRule, call: Callable[..., Any], *args: Any) -> Any:
+    """A failing rule plugin is an error naming the rule, not a traceback."""
     try:
-        hits = list(loaded.python.check(chosen, Context(inventory, today, loaded.params)))
+        return call(*args)
     except EngineError:
         raise
     except Exception as exc:
@@ -67,16 +177,87 @@ def run_rule(loaded: LoadedRule, inventory: Inventory, today: date) -> Iterator[
             f"python rule {loaded.rule.assertion.python!r} (rule {loaded.rule.id}) failed: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
-    for hit in hits:
-        yield Finding(loaded, _blamed(hit, by_name, inventory), hit.path, dict(hit.values))
 
 
-def _blamed(hit: Hit, by_name: dict[tuple[str, str], Target], inventory: Inventory) -> Target:
+def _blamed(hit: Hit, by_name: dict[Key, Target], inventory: Inventory) -> Target:
     found = by_name.get((hit.kind, hit.name))
     if found is not None and hit.obj is None:
         return found
     obj = hit.obj if hit.obj is not None else inventory.node(hit.name)
     return Target(Kind(hit.kind), hit.name, obj)
+
+
+def _waivable(
+    waivers: list[LoadedWaiver], fresh: dict[Kind, list[Target]], records: dict[Key, Record]
+) -> None:
+    """Which objects each selector waiver matches (a waiver names the rule and the objects)."""
+    for j, lw in enumerate(waivers):
+        target = lw.waiver.target
+        if isinstance(target, str):
+            continue
+        for kind in target.kind or list(Kind):
+            for t in fresh[kind]:
+                if matches(target, t):
+                    records[_key(t)].waivable.append(j)
+
+
+class _Locator:
+    """Sources of objects: from the inventory when evaluated in this run, else from `locate`."""
+
+    def __init__(self, inventory: Inventory, locate: Locate | None) -> None:
+        self.inventory, self.locate = inventory, locate
+
+    def __call__(self, kind: str, name: str) -> SourceMap | None:
+        found = self.inventory.sources.get((kind, name))
+        if found is None and self.locate is not None:
+            found = self.locate(kind, name)
+        return found
+
+
+def _joins(
+    library: Library,
+    everything: Mapping[Key, Record],
+    inventory: Inventory,
+    today: date,
+    locate: _Locator,
+) -> list[Row]:
+    """The second step of the rules across objects, over the records of every object."""
+    rules = {i: r for i, r in enumerate(library.rules) if isinstance(r.python, FactsRule)}
+    chosen: dict[int, list[Key]] = {i: [] for i in rules}
+    extracts: dict[int, dict[str, dict[str, Any]]] = {
+        i: {str(kind): {} for kind in r.python.reads}  # type: ignore[union-attr]
+        for i, r in rules.items()
+    }
+    for (kind, name), record in everything.items():
+        for i in record.selected:
+            chosen[i].append((kind, name))
+        for i, extract in record.extracts.items():
+            extracts[i][kind][name] = extract
+    rows: list[Row] = []
+    for i, loaded in rules.items():
+        rule = loaded.python
+        assert isinstance(rule, FactsRule)
+        context = Context(inventory, today, loaded.params)
+        names = sorted(chosen[i])
+        for hit in _guarded(loaded, _listed(rule.join), names, extracts[i], context):
+            target = Target(Kind(hit.kind), hit.name, None)
+            finding = Finding(loaded, target, hit.path, dict(hit.values), bool(hit.key))
+            where = _remembered(everything.get((hit.kind, hit.name)), hit, locate)
+            rows.append((hit.kind, hit.name, _diagnostic(finding, where)))
+    return rows
+
+
+def _remembered(record: Record | None, hit: Hit, locate: _Locator) -> Place:
+    """A finding of a join is placed once: its position is kept with the blamed object (a
+    join runs on every check, and locating means re-reading the object's file)."""
+    memo = (tuple(hit.path), bool(hit.key))
+    if record is not None and memo in record.places:
+        return record.places[memo]
+    where = _place(locate(hit.kind, hit.name), hit.path, bool(hit.key))
+    if record is not None:
+        record.places[memo] = where
+        record.placed = True
+    return where
 
 
 # ---------------------------------------------------------------- JSON Schema rules
@@ -94,31 +275,41 @@ def _show(value: Any) -> str:
 
 # ---------------------------------------------------------------- waivers
 def _waive(
-    findings: list[Finding], waivers: list[LoadedWaiver], today: date
-) -> tuple[dict[int, LoadedWaiver], list[Diagnostic]]:
+    rows: list[Row],
+    waivers: list[LoadedWaiver],
+    everything: Mapping[Key, Record],
+    today: date,
+) -> list[Diagnostic]:
+    """The findings (a waived one carries the first waiver that covers it), then the problems
+    of the waivers: expired (its findings count again) or matching nothing."""
+    by_rule: dict[str, list[int]] = {}
+    for n, (_, _, diag) in enumerate(rows):
+        by_rule.setdefault(diag.code, []).append(n)
     waived: dict[int, LoadedWaiver] = {}
     problems: list[Diagnostic] = []
-    for lw in waivers:
+    for j, lw in enumerate(waivers):
         if lw.waiver.expires < today:
             problems.append(_expired(lw))
             continue
-        hits = [i for i, f in enumerate(findings) if _covers(lw.waiver, f)]
-        for i in hits:
-            waived.setdefault(i, lw)
+        candidates = by_rule.get(lw.waiver.rule, [])
+        hits = [n for n in candidates if _covers(lw.waiver, j, rows[n], everything)]
+        for n in hits:
+            waived.setdefault(n, lw)
         if not hits:
             problems.append(_unused(lw))
-    return waived, problems
+    diags = [
+        diag if n not in waived else replace(diag, waiver=_suppression(waived[n]))
+        for n, (_, _, diag) in enumerate(rows)
+    ]
+    return diags + problems
 
 
-def _covers(waiver: Waiver, finding: Finding) -> bool:
-    if waiver.rule != finding.rule.rule.id:
-        return False
-    target = waiver.target
-    if isinstance(target, str):
-        return target == finding.target.name
-    if target.kind and finding.target.kind not in target.kind:
-        return False
-    return finding.target.obj is not None and matches(target, finding.target)
+def _covers(waiver: Waiver, j: int, row: Row, everything: Mapping[Key, Record]) -> bool:
+    kind, name, _ = row
+    if isinstance(waiver.target, str):
+        return waiver.target == name
+    record = everything.get((kind, name))
+    return record is not None and j in record.waivable
 
 
 def target_text(waiver: Waiver) -> str:
@@ -159,33 +350,20 @@ class _Values(dict[str, Any]):
         return "{" + key + "}"
 
 
-Place = tuple[Pos, str | None]  # where a value is, and the group it is inherited from
+def _at_key(f: Finding) -> bool:
+    return f.key if f.key is not None else _is_container(f.target.obj, f.path)
 
 
-def places(findings: list[Finding], inventory: Inventory) -> list[Place]:
-    """Source positions (each file concerned is re-read once, on its first finding).
-
-    Spreading this over forked workers was measured slower on 2 cores: the inventory's large
-    heap makes forking and returning results cost more than the parsing saved."""
-    return [
-        _place(
-            inventory,
-            (str(f.target.kind), f.target.name),
-            f.path,
-            _is_container(f.target.obj, f.path),
-        )
-        for f in findings
-    ]
-
-
-def _place(inventory: Inventory, obj: tuple[str, str], path: PathKey, key: bool) -> Place:
-    pos = inventory.pos(*obj, path, key=key)
-    source = inventory.sources.get(obj)
-    group = source.inherited_from(path) if source and pos.path != source.file else None
+def _place(source: SourceMap | None, path: PathKey, key: bool) -> Place:
+    """The position of a value (the object's files are re-read on its first finding)."""
+    if source is None:
+        return Pos("inventory", 1, 1), None
+    pos = source.pos(path, key=key)
+    group = source.inherited_from(path) if pos.path != source.file else None
     return pos, group
 
 
-def _diagnostic(f: Finding, place: Place, waiver: LoadedWaiver | None) -> Diagnostic:
+def _diagnostic(f: Finding, place: Place) -> Diagnostic:
     rule = f.rule.rule
     kind, name = str(f.target.kind), f.target.name
     pos, group = place
@@ -194,7 +372,7 @@ def _diagnostic(f: Finding, place: Place, waiver: LoadedWaiver | None) -> Diagno
     where = f"{subject} (inherited from group {group})" if group else subject
     message = f"{where}: {rule.message.format_map(values)}"
     hint = rule.hint.format_map(values)
-    return Diagnostic(rule.id, rule.severity, message, pos, hint, subject, (), _suppression(waiver))
+    return Diagnostic(rule.id, rule.severity, message, pos, hint, subject)
 
 
 def _is_container(obj: Any, path: PathKey) -> bool:
@@ -215,8 +393,6 @@ def _holds(container: dict[Any, Any] | list[Any], step: Any) -> bool:
     return isinstance(step, int) and 0 <= step < len(container)
 
 
-def _suppression(lw: LoadedWaiver | None) -> Suppression | None:
-    if lw is None:
-        return None
+def _suppression(lw: LoadedWaiver) -> Suppression:
     w = lw.waiver
     return Suppression(lw.pos.pos(()), w.reason, w.owner, w.ticket, w.expires.isoformat())

@@ -50,7 +50,7 @@ class Target:
         return f"{self.kind} {self.name}"
 
 
-def targets(inventory: Inventory, kind: Kind) -> Iterator[Target]:
+def targets_of(inventory: Inventory, kind: Kind) -> Iterator[Target]:
     if kind is Kind.CABLE:
         for cable in inventory.cables:
             yield Target(kind, cable.id, cable)

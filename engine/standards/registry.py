@@ -8,7 +8,17 @@ forking by publishing an entry point in the group `underlay.rules`:
     rack-has-two-feeds = "northwind_rules:RackFeeds"
 
 The object behind the entry point satisfies `PythonRule` (`python_rule(...)` builds one from
-a function).
+a function, `facts_rule(...)` one from an extract and a join function).
+
+A rule's `scope` tells `underlay check` how much it may remember between runs:
+
+- "object": a target's findings depend only on that target (its own fields, `today`, the
+  rule's params). Findings are cached with the target's file.
+- "facts": a rule across objects in two steps (FactsRule): `extract` reads one object, and its
+  small result is cached with the object's file; `join` sees the extracts of every object of
+  the kinds the rule reads and runs on every check. Findings never go stale.
+- "inventory" (the default, and what a rule without `scope` gets): the rule may look at
+  anything, so every `check` reads and evaluates the whole inventory.
 """
 
 from __future__ import annotations
@@ -17,16 +27,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from importlib.metadata import entry_points
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from engine.errors import EngineError
 from engine.frozen import Frozen
 from engine.model.layout import Inventory
-from engine.standards.objects import Target
+from engine.standards.model import Kind
+from engine.standards.objects import Target, targets_of
 
 ENTRY_POINT_GROUP = "underlay.rules"
+Scope = Literal["object", "facts", "inventory"]
+SCOPES: tuple[Scope, ...] = ("object", "facts", "inventory")
 
 
 class PluginError(EngineError):
@@ -49,7 +62,10 @@ class Hit:
     name: str
     path: tuple[Any, ...]
     values: Mapping[str, object] = field(default_factory=dict)
-    obj: Any = None  # the blamed object when it is not the target (for waiver selectors)
+    obj: Any = None  # the blamed object when it is not the target (unused since waivers
+    # match on what was recorded of every object; kept for rules written against it)
+    key: bool | None = None  # point at the key (`contracts:`) rather than the value; None:
+    # decided from the object (a mapping or list is pointed at by its key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +112,51 @@ class FunctionRule:
     description: str
     params: type[BaseModel] = NoParams
     placeholders: frozenset[str] = frozenset()
+    scope: Scope = "inventory"
 
     def check(self, targets: Sequence[Target], ctx: Context) -> Iterable[Hit]:
         return self.func(targets, ctx)
+
+
+def scope_of(rule: PythonRule) -> Scope:
+    scope = getattr(rule, "scope", "inventory")
+    return scope if scope in SCOPES else "inventory"
+
+
+# kind -> object name -> what `extract` returned for it (plain data: tuples, str, numbers)
+Extracts = Mapping[str, Mapping[str, Any]]
+ExtractFunc = Callable[[Target, Any], Any]  # (target, params) -> plain data
+JoinFunc = Callable[[Sequence[tuple[str, str]], Extracts, "Context"], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class FactsRule:
+    """A rule across objects, in two steps so that `check` can be incremental.
+
+    `extract(target, params)` reads one object of a kind in `reads` and returns plain data
+    (what marshal stores: tuples, lists, dicts, str, int, float, bool, None); it must not look
+    at other objects. `join(selected, extracts, ctx)` gets the (kind, name) of the objects the
+    rule selected and the extracts of every object of the kinds in `reads`; `ctx.inventory`
+    may hold only the objects re-read in this run, so `join` must not use it. Hits should say
+    `key=` (there is no object to decide it from).
+    """
+
+    extract: ExtractFunc
+    join: JoinFunc
+    description: str
+    reads: frozenset[Kind]
+    params: type[BaseModel] = NoParams
+    placeholders: frozenset[str] = frozenset()
+    scope: Scope = "facts"
+
+    def check(self, targets: Sequence[Target], ctx: Context) -> Iterable[Hit]:
+        """The PythonRule protocol: both steps over a whole inventory."""
+        inv, params = ctx.inventory, ctx.params
+        extracts = {
+            str(kind): {o.name: self.extract(o, params) for o in targets_of(inv, kind)}
+            for kind in self.reads
+        }
+        return self.join([(str(t.kind), t.name) for t in targets], extracts, ctx)
 
 
 _BUILTIN: dict[str, PythonRule] = {}
@@ -111,17 +169,44 @@ def python_rule(
     params: type[BaseModel] = NoParams,
     placeholders: Iterable[str] = (),
     register: bool = False,
+    scope: Scope = "inventory",
 ) -> Callable[[CheckFunc], FunctionRule]:
     """Decorator: make a function a PythonRule (and register it under `name` if asked)."""
 
     def wrap(func: CheckFunc) -> FunctionRule:
-        doc = (func.__doc__ or "").strip().splitlines()
-        rule = FunctionRule(func, doc[0] if doc else "", params, frozenset(placeholders))
+        rule = FunctionRule(func, _first_line(func), params, frozenset(placeholders), scope)
         if register:
             _BUILTIN[name or func.__name__.replace("_", "-")] = rule
         return rule
 
     return wrap
+
+
+def facts_rule(
+    name: str,
+    extract: ExtractFunc,
+    *,
+    reads: Iterable[Kind],
+    params: type[BaseModel] = NoParams,
+    placeholders: Iterable[str] = (),
+    register: bool = False,
+) -> Callable[[JoinFunc], FactsRule]:
+    """Decorator on the join function: make a FactsRule (registered under `name` if asked)."""
+
+    def wrap(join: JoinFunc) -> FactsRule:
+        rule = FactsRule(
+            extract, join, _first_line(join), frozenset(reads), params, frozenset(placeholders)
+        )
+        if register:
+            _BUILTIN[name] = rule
+        return rule
+
+    return wrap
+
+
+def _first_line(func: Callable[..., Any]) -> str:
+    doc = (func.__doc__ or "").strip().splitlines()
+    return doc[0] if doc else ""
 
 
 def registered() -> dict[str, PythonRule]:

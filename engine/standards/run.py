@@ -1,4 +1,10 @@
-"""The check stage: validate the inventory, then hold it against the standards."""
+"""The check stage: validate the inventory, then hold it against the standards.
+
+With `incremental=True` (the CLI's default) both stages keep a cache in .underlay/cache/: a run
+after one file changed re-reads and evaluates that file only (see engine.standards.cache). A
+rule plugin without a `scope` may look at anything, so with one in the library every run reads
+the whole inventory.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,10 @@ from engine.apply import windows
 from engine.batch import no_cyclic_gc
 from engine.diagnostics import Diagnostic, Pos, Severity, has_errors
 from engine.model.layout import Inventory
-from engine.standards.evaluate import evaluate
-from engine.standards.load import FOLDER, load
-from engine.validate import validate
+from engine.standards.cache import CheckCache
+from engine.standards.evaluate import assess, incremental
+from engine.standards.load import FOLDER, Library, load
+from engine.validate import ValidationResult, validate
 
 
 @dataclass
@@ -20,7 +27,9 @@ class CheckResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
     rules: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (title, rationale)
-    inventory: Inventory | None = None  # what validated (for redaction of the output)
+    inventory: Inventory | None = None  # what validated (an incremental run: what it re-read)
+    credentials: set[str] = field(default_factory=set)  # credential sets the inventory uses
+    reread: int = 0  # files read in this run
 
     @property
     def ok(self) -> bool:
@@ -28,23 +37,55 @@ class CheckResult:
         return not has_errors(self.diagnostics)
 
 
-def check(repo: Path, today: date) -> CheckResult:
+def check(repo: Path, today: date, *, incremental: bool = False) -> CheckResult:
     with no_cyclic_gc():
-        return _check(repo, today)
+        return _check(repo, today, incremental)
 
 
-def _check(repo: Path, today: date) -> CheckResult:
-    validation = validate(repo)
+def _check(repo: Path, today: date, use_cache: bool) -> CheckResult:
     library = load(repo)
     change_windows = windows.load(repo)  # governance too: a broken file must fail the PR
+    cache = CheckCache.open(repo, today) if use_cache and incremental(library) else None
+    validation = validate(
+        repo, incremental=cache is not None, reuse=cache.reusable if cache else None
+    )
     diags = [*validation.diagnostics, *library.diagnostics, *change_windows.diagnostics]
     if validation.ok:
-        diags += evaluate(library, validation.inventory, today)
+        diags += _standards(repo, library, validation, today, cache)
     elif library.rules:
         diags.append(_not_checked())
     diags.sort(key=Diagnostic.sort_key)
     files = validation.files + library.files + change_windows.present
-    return CheckResult(diags, files, library.catalogue(), validation.inventory)
+    facts = validation.facts
+    nodes = [] if facts is None else [*facts.devices.values(), *facts.servers.values()]
+    return CheckResult(
+        diags,
+        files,
+        library.catalogue(),
+        validation.inventory,
+        {n.credentials for n in nodes},
+        validation.reread,
+    )
+
+
+def _standards(
+    repo: Path,
+    library: Library,
+    validation: ValidationResult,
+    today: date,
+    cache: CheckCache | None,
+) -> list[Diagnostic]:
+    known = cache.known(validation) if cache is not None else {}
+    if known is None:  # the caches disagree (one was removed): read everything once more
+        validation = validate(repo)
+        known = {}
+    facts = validation.facts
+    locate = facts.source if facts is not None else None
+    evaluation = assess(library, validation.inventory, today, known, locate)
+    if cache is not None and evaluation.complete:
+        cache.update(validation, evaluation.records, known)
+        cache.save()
+    return evaluation.diagnostics
 
 
 def _not_checked() -> Diagnostic:

@@ -4,14 +4,17 @@ A file's own diagnostics and its facts (engine.validate.facts) are kept, so that
 one file changed re-reads only that file; the checks across objects always run afresh on the
 facts. Device and server results also depend on inventory/groups.yaml, so a change there
 invalidates them all. The cache lives in <repo>/.underlay/cache/ (git-ignored) and is
-dropped whole when the engine changes. It is an optimisation only: any read or write problem
-means "no cache", never a failure.
+dropped whole when the engine changes. As in git's index, an entry is trusted only for a file
+last modified well before the cache was written (RACY_NS): a same-size edit within one tick of
+a coarse file system clock would otherwise keep the old mtime and go unseen. It is an
+optimisation only: any read or write problem means "no cache", never a failure.
 """
 
 from __future__ import annotations
 
 import hashlib
 import marshal
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,16 +24,32 @@ from engine.diagnostics import Diagnostic, Pos, Severity
 
 GROUPS = "inventory/groups.yaml"
 Stat = tuple[int, int]  # (mtime_ns, size)
+RACY_NS = 2 * 10**9  # FAT and some network file systems keep mtimes to 2 s
+
+
+def trusted(cached: Stat, current: Stat | None, written: int) -> bool:
+    """The file is as it was when its entry was made, and was not modified so close to the
+    moment the cache was written that a later edit could keep the same mtime."""
+    return current is not None and tuple(cached) == current and current[0] + RACY_NS < written
+
+
+def now_ns() -> int:
+    return time.time_ns()
+
+
+def engine_digest(*folders: str) -> hashlib._Hash:
+    """A digest of the engine's own files in `folders`: a changed engine never trusts results
+    of the old one."""
+    package = Path(engine.__file__).parent
+    digest = hashlib.sha256(engine.__version__.encode())
+    for folder in folders:
+        for path in sorted((package / folder).glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest
 
 
 def _fingerprint() -> str:
-    """The engine's own files: a changed engine never trusts results of the old one."""
-    package = Path(engine.__file__).parent
-    digest = hashlib.sha256(engine.__version__.encode())
-    for folder in ("load", "model", "validate"):  # what decides a validation result
-        for path in sorted((package / folder).glob("*.py")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return engine_digest("load", "model", "validate").hexdigest()  # what decides a result
 
 
 def stat(path: Path) -> Stat | None:
@@ -79,6 +98,7 @@ class ValidationCache:
     fingerprint: str
     groups: Stat | None = None
     entries: dict[str, tuple[Stat, list[tuple[Any, ...]], Any]] = field(default_factory=dict)
+    written: int = 0  # when the cache was saved (ns since the epoch)
 
     @classmethod
     def open(cls, repo: Path) -> ValidationCache:
@@ -90,6 +110,7 @@ class ValidationCache:
         if isinstance(body, dict) and body.get("fingerprint") == cache.fingerprint:
             cache.groups = body["groups"]
             cache.entries = body["entries"]
+            cache.written = body["written"]
         return cache
 
     def get(
@@ -101,9 +122,11 @@ class ValidationCache:
         object_file: bool = False,
     ) -> tuple[list[Diagnostic], Any] | None:
         entry = self.entries.get(rel)
-        if entry is None or current is None or tuple(entry[0]) != current:
+        if entry is None or not trusted(entry[0], current, self.written):
             return None
-        if object_file and (self.groups is None or tuple(self.groups) != needs_groups):
+        if object_file and (
+            self.groups is None or not trusted(self.groups, needs_groups, self.written)
+        ):
             return None
         return load_diagnostics(entry[1]), entry[2]
 
@@ -114,6 +137,7 @@ class ValidationCache:
     def save(self, groups: Stat | None, keep: set[str]) -> None:
         body = {
             "fingerprint": self.fingerprint,
+            "written": now_ns(),
             "groups": groups,
             "entries": {k: v for k, v in self.entries.items() if k in keep},
         }

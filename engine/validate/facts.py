@@ -35,6 +35,7 @@ class NodeFacts(NamedTuple):
     asn: int | None
     neighbors: tuple[tuple[int, int], ...]  # (address, remote_as)
     mgmt: int
+    credentials: str  # the credential set's name (redaction needs every set in use)
 
 
 class CableFacts(NamedTuple):
@@ -89,6 +90,7 @@ def node_facts(kind: str, obj: Device | Server) -> NodeFacts:
         asn,
         neighbors,
         int(obj.management.address),
+        obj.management.credentials,
     )
 
 
@@ -153,10 +155,14 @@ class Facts:
         return self.devices.get(name) or self.servers.get(name)
 
     def pos(self, kind: str, name: str, path: tuple[Any, ...] = (), *, key: bool = False) -> Pos:
-        source = self.sources.get((kind, name)) or self._source(kind, name)
+        source = self.source(kind, name)
         return source.pos(path, key=key) if source else Pos("inventory", 1, 1)
 
-    def _source(self, kind: str, name: str) -> SourceMap | None:
+    def source(self, kind: str, name: str) -> SourceMap | None:
+        """Where an object's values are (its files are re-read for positions on first use)."""
+        known = self.sources.get((kind, name))
+        if known is not None:
+            return known
         origin = self.origins.get((kind, name))
         if origin is None:
             return None

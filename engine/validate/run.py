@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,22 +47,32 @@ class ValidationResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
     reread: int = 0
+    facts: Facts | None = None  # what the checks across objects saw, of every file
+    fresh: dict[str, Stat | None] = field(default_factory=dict)  # files re-read -> their stat
 
     @property
     def ok(self) -> bool:
         return not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
-def validate(repo: Path, *, incremental: bool = False) -> ValidationResult:
-    """Validate a repository's inventory: YAML, schemas, then references and consistency."""
+Reuse = Callable[[str, Stat | None], bool]
+
+
+def validate(
+    repo: Path, *, incremental: bool = False, reuse: Reuse | None = None
+) -> ValidationResult:
+    """Validate a repository's inventory: YAML, schemas, then references and consistency.
+
+    `reuse(file, stat)` lets a later stage with a cache of its own (check) ask for a file to be
+    re-read although validate's cache holds it: the later stage needs its model then."""
     with no_cyclic_gc():
-        return _validate(repo, incremental)
+        return _validate(repo, incremental, reuse)
 
 
-def _validate(repo: Path, incremental: bool) -> ValidationResult:
+def _validate(repo: Path, incremental: bool, reuse: Reuse | None) -> ValidationResult:
     files = discover(repo)
     cache = ValidationCache.open(repo) if incremental else None
-    run = _Run(repo, cache, Inventory(), Facts(repo))
+    run = _Run(repo, cache, Inventory(), Facts(repo), reuse or _always)
     diags: list[Diagnostic] = list(files.diagnostics)
     parsing = run.start_objects(files)  # workers parse while the collections are checked here
     for collection in COLLECTIONS:
@@ -74,7 +84,13 @@ def _validate(repo: Path, incremental: bool) -> ValidationResult:
     diags.sort(key=Diagnostic.sort_key)
     if cache is not None:
         cache.save(run.groups_stat, set(files.all()))
-    return ValidationResult(run.inventory, diags, len(files.all()), run.reread)
+    return ValidationResult(
+        run.inventory, diags, len(files.all()), len(run.fresh), run.facts, run.fresh
+    )
+
+
+def _always(rel: str, current: Stat | None) -> bool:
+    return True
 
 
 @dataclass
@@ -90,8 +106,9 @@ class _Run:
     cache: ValidationCache | None
     inventory: Inventory
     facts: Facts
+    reuse: Reuse
     groups_doc: Document | None = None
-    reread: int = 0
+    fresh: dict[str, Stat | None] = field(default_factory=dict)
 
     @property
     def groups_stat(self) -> Stat | None:
@@ -103,13 +120,13 @@ class _Run:
         # groups are always read: re-validated devices and servers merge them
         hit = (
             None
-            if collection.kind == "group" or self.cache is None
+            if collection.kind == "group" or self.cache is None or not self.reuse(rel, current)
             else self.cache.get(rel, current)
         )
         if hit is not None:
             diags, payload = hit
         else:
-            self.reread += 1
+            self.fresh[rel] = current
             doc = read_file(self.repo / rel, rel)
             if collection.kind == "group":
                 self.groups_doc = doc
@@ -129,7 +146,7 @@ class _Run:
             for rel in files.objects[kind]:
                 current = stat(self.repo / rel)
                 hit = None
-                if self.cache is not None:
+                if self.cache is not None and self.reuse(rel, current):
                     hit = self.cache.get(rel, current, needs_groups=groups, object_file=True)
                 if hit is None:
                     parsing.jobs.append((kind, rel, current))
@@ -145,7 +162,7 @@ class _Run:
         diags = parsing.cached
         for (kind, doc), (_, rel, current) in zip(parsing.docs, parsing.jobs, strict=True):
             diags.extend(self.fresh_object(kind, rel, doc, current))
-        self.reread += len(parsing.jobs)
+            self.fresh[rel] = current
         return diags
 
     def fresh_object(

@@ -23,10 +23,14 @@ def build(dest: Path, case: dict[str, Any] | None = None) -> Path:
     A case may `edit` files (each [old, new] must occur exactly once, so a case cannot go stale
     silently), write whole `files`, and give `waivers` (the text of standards/waivers.yaml).
     """
-    case = case or {}
     shutil.copytree(BASE, dest)
     shutil.copytree(REPO_ROOT / "standards", dest / "standards")
     (dest / "standards/waivers.yaml").unlink()
+    return change(dest, case or {})
+
+
+def change(dest: Path, case: dict[str, Any]) -> Path:
+    """Apply a case's `edit`, `files` and `waivers` to a repository."""
     for rel, edits in case.get("edit", {}).items():
         path = dest / rel
         text = path.read_text()
@@ -42,8 +46,8 @@ def build(dest: Path, case: dict[str, Any] | None = None) -> Path:
     return dest
 
 
-def run(repo: Path, today: date = TODAY) -> CheckResult:
-    return check(repo, today)
+def run(repo: Path, today: date = TODAY, *, incremental: bool = False) -> CheckResult:
+    return check(repo, today, incremental=incremental)
 
 
 def line(d: Diagnostic) -> str:
