@@ -7,6 +7,7 @@ devices, 2 usage error or engine fault.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 import traceback
@@ -40,8 +41,15 @@ def _emit(text: str, out: str | None) -> None:
         sys.stdout.write(text)
 
 
+def _one_batch() -> None:
+    """This process runs one batch command, then exits: with the cyclic collector back on, its
+    first pass would scan every object of the inventory once more (0.6 s for 15,000 files)."""
+    gc.disable()
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    result = validate(resolve_repo(args.repo), incremental=not args.no_cache)
+    _one_batch()
+    result = validate(resolve_repo(args.repo), incremental=not args.no_cache, models=False)
     _emit(VIEWS[args.format](Report("validate", result.diagnostics, result.files)), args.output)
     return EXIT_OK if result.ok else EXIT_PROBLEMS
 
@@ -51,6 +59,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from engine.standards import check as standards_check  # noqa: PLC0415
 
     repo = resolve_repo(args.repo)
+    _one_batch()
     result = standards_check(repo, args.today or date.today(), incremental=not args.no_cache)
     report = Report("check", result.diagnostics, result.files, result.rules)
     # findings quote values; SARIF and annotations leave the machine

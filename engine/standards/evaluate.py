@@ -29,7 +29,7 @@ from engine.load.sourcemap import SourceMap
 from engine.model.layout import Inventory
 from engine.standards.compiled import Documents
 from engine.standards.load import Library, LoadedRule, LoadedWaiver
-from engine.standards.model import Kind, Waiver
+from engine.standards.model import Kind, Selector, Waiver
 from engine.standards.objects import Target, matches, targets_of
 from engine.standards.registry import Context, FactsRule, Hit, PluginError, scope_of
 
@@ -70,45 +70,103 @@ class Evaluation:
 
 def evaluate(library: Library, inventory: Inventory, today: date) -> list[Diagnostic]:
     """The rules' findings (a waived one carries its waiver), plus problems of the waivers."""
-    return assess(library, inventory, today).diagnostics
+    return Evaluator(library, inventory, today).finish().diagnostics
 
 
-def assess(
-    library: Library,
-    inventory: Inventory,
-    today: date,
-    known: Mapping[Key, Record] | None = None,
-    locate: Locate | None = None,
-) -> Evaluation:
-    """Evaluate the objects in `inventory`; `known` holds the records of every other object
-    (from the cache) and `locate` finds where those objects are."""
-    waivers = active_waivers(library)
-    fresh = {kind: list(targets_of(inventory, kind)) for kind in Kind}
-    records = {(str(t.kind), t.name): Record() for ts in fresh.values() for t in ts}
-    evaluation = Evaluation([], records)
-    loose: list[Row] = []
-    for i, loaded in enumerate(library.rules):
-        chosen = [t for kind in loaded.rule.applies_to.kind for t in fresh[kind]]
-        chosen = [t for t in chosen if matches(loaded.rule.applies_to, t)]
-        if isinstance(loaded.python, FactsRule):
-            _learn(i, loaded, loaded.python, chosen, fresh, records)
-            continue
-        for f in _checked(loaded, chosen, inventory, today):
-            where = _place(inventory.sources.get(_key(f.target)), f.path, _at_key(f))
+class Evaluator:
+    """Evaluates objects one at a time (`visit`, e.g. as soon as validate has one, while the
+    next files are still being parsed), then everything else and across objects (`finish`)."""
+
+    def __init__(self, library: Library, inventory: Inventory, today: date) -> None:
+        self.library, self.inventory, self.today = library, inventory, today
+        self.waivers = active_waivers(library)
+        self.records: dict[Key, Record] = {}
+        self.loose: list[Row] = []
+        self.complete = True
+        rules = list(enumerate(library.rules))
+        self.local = {k: [(i, r) for i, r in rules if _local(r) and k in r.rule.applies_to.kind]
+                      for k in Kind}  # fmt: skip
+        self.reads = {k: [(i, r, r.python) for i, r in rules
+                          if isinstance(r.python, FactsRule) and k in r.python.reads]
+                      for k in Kind}  # fmt: skip
+        self.selectors = {k: [(j, w.waiver.target) for j, w in enumerate(self.waivers)
+                              if not isinstance(w.waiver.target, str)
+                              and (not w.waiver.target.kind or k in w.waiver.target.kind)]
+                          for k in Kind}  # fmt: skip
+        self.whole = [(i, r) for i, r in rules if not _local(r)]  # scope "inventory"
+
+    # validate's Visitor: a device or server that just validated, maybe in a worker process
+    def visit_node(self, kind: str, obj: Any) -> None:
+        self.visit(Target(Kind(kind), obj.name, obj))
+
+    def take(self, kind: str, name: str) -> tuple[Record, list[Row], bool]:
+        loose, complete = self.loose, self.complete
+        self.loose, self.complete = [], True
+        return self.records.pop((kind, name)), loose, complete
+
+    def adopt(self, kind: str, name: str, produced: tuple[Record, list[Row], bool]) -> None:
+        record, loose, complete = produced
+        self.records[(kind, name)] = record
+        self.loose += loose
+        self.complete = self.complete and complete
+
+    def visit(self, target: Target) -> None:
+        """The rules on single objects, and what the rules across objects need of this one."""
+        key = _key(target)
+        record = self.records[key] = Record()
+        for i, loaded in self.local[target.kind]:
+            if not _selects(loaded.rule.applies_to, target):
+                continue
+            if isinstance(loaded.python, FactsRule):
+                record.selected.append(i)
+            else:
+                self._found(_checked(loaded, [target], self.inventory, self.today))
+        for i, loaded, rule in self.reads[target.kind]:
+            record.extracts[i] = _guarded(loaded, rule.extract, target, loaded.params)
+        for j, selector in self.selectors[target.kind]:
+            if matches(selector, target):
+                record.waivable.append(j)
+
+    def finish(
+        self, known: Mapping[Key, Record] | None = None, locate: Locate | None = None
+    ) -> Evaluation:
+        """Visit what is left of the inventory, run the rules that need all of it, then the
+        joins and the waivers over these records and the `known` ones (from the cache);
+        `locate` finds where the known objects are."""
+        for kind in Kind:
+            for t in targets_of(self.inventory, kind):
+                if _key(t) not in self.records:
+                    self.visit(t)
+        for _, loaded in self.whole:
+            chosen = selected(loaded, self.inventory)
+            self._found(_checked(loaded, chosen, self.inventory, self.today))
+        everything = {**(known or {}), **self.records}
+        rows = [row for record in everything.values() for row in record.findings] + self.loose
+        where = _Locator(self.inventory, locate)
+        rows += _joins(self.library, everything, self.inventory, self.today, where)
+        rows.sort(key=lambda row: (*row[2].sort_key(), row[2].message))
+        diags = _waive(rows, self.waivers, everything, self.today)
+        return Evaluation(diags, self.records, self.complete)
+
+    def _found(self, findings: Iterable[Finding]) -> None:
+        for f in findings:
+            where = _place(self.inventory.sources.get(_key(f.target)), f.path, _at_key(f))
             row = (str(f.target.kind), f.target.name, _diagnostic(f, where))
-            record = records.get(_key(f.target))
+            record = self.records.get(_key(f.target))
             if record is None:  # a plugin blamed an object that is not being evaluated
-                evaluation.complete = False
-                loose.append(row)
+                self.complete = False
+                self.loose.append(row)
             else:
                 record.findings.append(row)
-    _waivable(waivers, fresh, records)
-    everything = {**(known or {}), **records}
-    rows = [row for record in everything.values() for row in record.findings] + loose
-    rows += _joins(library, everything, inventory, today, _Locator(inventory, locate))
-    rows.sort(key=lambda row: (*row[2].sort_key(), row[2].message))
-    evaluation.diagnostics = _waive(rows, waivers, everything, today)
-    return evaluation
+
+
+def _local(loaded: LoadedRule) -> bool:
+    return loaded.python is None or scope_of(loaded.python) != "inventory"
+
+
+def _selects(selector: Selector, target: Target) -> bool:
+    """`matches`, without the work for a selector that only names kinds (most rules)."""
+    return selector.kind_only or matches(selector, target)
 
 
 def active_waivers(library: Library) -> list[LoadedWaiver]:
@@ -120,7 +178,7 @@ def active_waivers(library: Library) -> list[LoadedWaiver]:
 
 def incremental(library: Library) -> bool:
     """True when every rule can be evaluated one file at a time (no rule of scope inventory)."""
-    return all(r.python is None or scope_of(r.python) != "inventory" for r in library.rules)
+    return all(_local(r) for r in library.rules)
 
 
 def selected(loaded: LoadedRule, inventory: Inventory) -> list[Target]:
@@ -130,22 +188,6 @@ def selected(loaded: LoadedRule, inventory: Inventory) -> list[Target]:
 
 def _key(target: Target) -> Key:
     return (str(target.kind), target.name)
-
-
-def _learn(
-    i: int,
-    loaded: LoadedRule,
-    rule: FactsRule,
-    chosen: list[Target],
-    fresh: dict[Kind, list[Target]],
-    records: dict[Key, Record],
-) -> None:
-    """A rule across objects: note whom it selects and extract what it reads of each object."""
-    for t in chosen:
-        records[_key(t)].selected.append(i)
-    for kind in rule.reads:
-        for t in fresh[kind]:
-            records[_key(t)].extracts[i] = _guarded(loaded, rule.extract, t, loaded.params)
 
 
 def _checked(
@@ -185,20 +227,6 @@ def _blamed(hit: Hit, by_name: dict[Key, Target], inventory: Inventory) -> Targe
         return found
     obj = hit.obj if hit.obj is not None else inventory.node(hit.name)
     return Target(Kind(hit.kind), hit.name, obj)
-
-
-def _waivable(
-    waivers: list[LoadedWaiver], fresh: dict[Kind, list[Target]], records: dict[Key, Record]
-) -> None:
-    """Which objects each selector waiver matches (a waiver names the rule and the objects)."""
-    for j, lw in enumerate(waivers):
-        target = lw.waiver.target
-        if isinstance(target, str):
-            continue
-        for kind in target.kind or list(Kind):
-            for t in fresh[kind]:
-                if matches(target, t):
-                    records[_key(t)].waivable.append(j)
 
 
 class _Locator:

@@ -70,6 +70,13 @@ class Selector(Model):
         description="dotted field path -> value or list of values, e.g. lifecycle.status: active",
     )
 
+    @property
+    def kind_only(self) -> bool:
+        """True when nothing but the kind is selected on."""
+        return not (
+            self.role or self.site or self.platform or self.tags or self.names or self.where
+        )
+
 
 class AppliesTo(Selector):
     kind: Annotated[Kinds, Field(min_length=1)]

@@ -17,8 +17,8 @@ from engine.batch import no_cyclic_gc
 from engine.diagnostics import Diagnostic, Pos, Severity, has_errors
 from engine.model.layout import Inventory
 from engine.standards.cache import CheckCache
-from engine.standards.evaluate import assess, incremental
-from engine.standards.load import FOLDER, Library, load
+from engine.standards.evaluate import Evaluator, incremental
+from engine.standards.load import FOLDER, load
 from engine.validate import ValidationResult, validate
 
 
@@ -45,13 +45,20 @@ def check(repo: Path, today: date, *, incremental: bool = False) -> CheckResult:
 def _check(repo: Path, today: date, use_cache: bool) -> CheckResult:
     library = load(repo)
     change_windows = windows.load(repo)  # governance too: a broken file must fail the PR
-    cache = CheckCache.open(repo, today) if use_cache and incremental(library) else None
+    per_object = incremental(library)  # else a rule plugin needs the whole inventory at once
+    cache = CheckCache.open(repo, today) if use_cache and per_object else None
+    evaluator = Evaluator(library, Inventory(), today)
     validation = validate(
-        repo, incremental=cache is not None, reuse=cache.reusable if cache else None
+        repo,
+        incremental=cache is not None,
+        reuse=cache.reusable if cache else None,
+        models=not per_object,  # else the evaluator sees each model where it was validated
+        into=evaluator.inventory,
+        visitor=evaluator if library.rules else None,
     )
     diags = [*validation.diagnostics, *library.diagnostics, *change_windows.diagnostics]
     if validation.ok:
-        diags += _standards(repo, library, validation, today, cache)
+        diags += _standards(repo, evaluator, validation, cache)
     elif library.rules:
         diags.append(_not_checked())
     diags.sort(key=Diagnostic.sort_key)
@@ -69,19 +76,15 @@ def _check(repo: Path, today: date, use_cache: bool) -> CheckResult:
 
 
 def _standards(
-    repo: Path,
-    library: Library,
-    validation: ValidationResult,
-    today: date,
-    cache: CheckCache | None,
+    repo: Path, evaluator: Evaluator, validation: ValidationResult, cache: CheckCache | None
 ) -> list[Diagnostic]:
     known = cache.known(validation) if cache is not None else {}
     if known is None:  # the caches disagree (one was removed): read everything once more
         validation = validate(repo)
+        evaluator = Evaluator(evaluator.library, validation.inventory, evaluator.today)
         known = {}
     facts = validation.facts
-    locate = facts.source if facts is not None else None
-    evaluation = assess(library, validation.inventory, today, known, locate)
+    evaluation = evaluator.finish(known, facts.source if facts is not None else None)
     if cache is not None and evaluation.complete:
         cache.update(validation, evaluation.records, known)
         cache.save()

@@ -30,11 +30,14 @@ def workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def run(func: Callable[[list[J], Any], list[T]], jobs: list[J], context: Any) -> Iterator[T]:
+def run(
+    func: Callable[[list[J], Any], list[T]], jobs: list[J], context: Any, *, spare: bool = True
+) -> Iterator[T]:
     """func(chunk, context) for chunks of jobs, results in job order.
 
     With workers, the work starts at once (before the first result is asked for), so the
-    caller can do other work meanwhile; without, it runs lazily in this process.
+    caller can do other work meanwhile; without, it runs lazily in this process. `spare`
+    leaves a core to this process (which then works on each result too).
     """
     global _work  # noqa: PLW0603 - handed to forked workers without pickling the context
     if (
@@ -46,8 +49,8 @@ def run(func: Callable[[list[J], Any], list[T]], jobs: list[J], context: Any) ->
     chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     _work = (func, context)
     try:
-        # one worker fewer than cores: this process consumes the results and works too
-        pool = multiprocessing.get_context("fork").Pool(max(1, workers() - 1))
+        # one worker fewer than cores when this process works on the results too
+        pool = multiprocessing.get_context("fork").Pool(max(1, workers() - spare))
     finally:
         _work = None  # the forked workers hold their own copy
     return _drain(pool, pool.imap(_run_chunk, chunks))

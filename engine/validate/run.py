@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from engine.batch import no_cyclic_gc
 from engine.diagnostics import Diagnostic, Severity
@@ -31,6 +31,7 @@ from engine.validate.schema import check
 
 _NAME = re.compile(NAME_PATTERN)
 _GROUPS = "inventory/groups.yaml"
+GROUPS = next(c for c in COLLECTIONS if c.kind == "group")
 GROUP_FIELDS = frozenset(Device.model_fields) | frozenset(Server.model_fields)
 GROUP_FIELDS -= {"name", "groups"}
 
@@ -58,25 +59,50 @@ class ValidationResult:
 Reuse = Callable[[str, Stat | None], bool]
 
 
+class Visitor(Protocol):
+    """A later stage that looks at each device and server as soon as it is valid (check)."""
+
+    def visit_node(self, kind: str, obj: Device | Server) -> None: ...
+
+    def take(self, kind: str, name: str) -> Any:
+        """What visiting the object produced, handed from a worker process to `adopt`."""
+        ...
+
+    def adopt(self, kind: str, name: str, produced: Any) -> None: ...
+
+
 def validate(
-    repo: Path, *, incremental: bool = False, reuse: Reuse | None = None
+    repo: Path,
+    *,
+    incremental: bool = False,
+    models: bool = True,
+    reuse: Reuse | None = None,
+    into: Inventory | None = None,
+    visitor: Visitor | None = None,
 ) -> ValidationResult:
     """Validate a repository's inventory: YAML, schemas, then references and consistency.
 
-    `reuse(file, stat)` lets a later stage with a cache of its own (check) ask for a file to be
-    re-read although validate's cache holds it: the later stage needs its model then."""
+    `models=False`: the caller needs no device or server models (`underlay validate`, check):
+    worker processes then parse *and* validate those files, and only diagnostics and facts
+    come back. For a later stage (check): `reuse(file, stat)` can ask for a file to be re-read
+    although validate's cache holds it (the stage needs its model then); the models go `into`
+    the given inventory, and the `visitor` sees each device and server as soon as it is valid
+    (in the worker that validated it)."""
     with no_cyclic_gc():
-        return _validate(repo, incremental, reuse)
+        run = _Run(repo, None, into or Inventory(), Facts(repo), reuse or _always, visitor)
+        run.models = models
+        return _validate(run, incremental)
 
 
-def _validate(repo: Path, incremental: bool, reuse: Reuse | None) -> ValidationResult:
-    files = discover(repo)
-    cache = ValidationCache.open(repo) if incremental else None
-    run = _Run(repo, cache, Inventory(), Facts(repo), reuse or _always)
+def _validate(run: _Run, incremental: bool) -> ValidationResult:
+    files = discover(run.repo)
+    run.cache = cache = ValidationCache.open(run.repo) if incremental else None
     diags: list[Diagnostic] = list(files.diagnostics)
-    parsing = run.start_objects(files)  # workers parse while the collections are checked here
+    if GROUPS.file in files.collections:  # objects merge them: read before the workers fork
+        diags.extend(run.collection(GROUPS))
+    parsing = run.start_objects(files)  # workers work while the collections are checked here
     for collection in COLLECTIONS:
-        if collection.file in files.collections:
+        if collection.file in files.collections and collection is not GROUPS:
             diags.extend(run.collection(collection))
     diags.extend(run.objects(parsing))
     diags.extend(references.check(run.facts))
@@ -98,6 +124,12 @@ class _Parsing:
     jobs: list[tuple[str, str, Stat | None]] = field(default_factory=list)
     cached: list[Diagnostic] = field(default_factory=list)
     docs: Iterator[tuple[str, Document]] = field(default_factory=lambda: iter(()))
+    checked: Iterator[_Checked] = field(default_factory=lambda: iter(()))
+
+
+# what a worker returns of one device or server file when the parent wants no model:
+# (diagnostics, packed facts or None, the name, what the visitor produced)
+_Checked = tuple[list[Diagnostic], tuple[Any, ...] | None, str | None, Any]
 
 
 @dataclass
@@ -107,6 +139,8 @@ class _Run:
     inventory: Inventory
     facts: Facts
     reuse: Reuse
+    visitor: Visitor | None = None
+    models: bool = True
     groups_doc: Document | None = None
     fresh: dict[str, Stat | None] = field(default_factory=dict)
 
@@ -154,29 +188,53 @@ class _Run:
                 parsing.cached.extend(hit[0])
                 add_node(self.facts, kind, rel, hit[1])
         jobs = [(k, r) for k, r, _ in parsing.jobs]
-        parsing.docs = parallel.run(_parse_chunk, jobs, self.repo)
+        if self.models:
+            parsing.docs = parallel.run(_parse_chunk, jobs, self.repo)
+        else:  # the parent only collects: every core works on the files
+            parsing.checked = parallel.run(_check_chunk, jobs, self, spare=False)
         return parsing
 
     def objects(self, parsing: _Parsing) -> list[Diagnostic]:
         """Check each parsed device and server here, as it arrives (needs the groups)."""
         diags = parsing.cached
+        if not self.models:
+            for checked, (kind, rel, current) in zip(parsing.checked, parsing.jobs, strict=True):
+                diags.extend(self.adopt(kind, rel, current, checked))
+            return diags
         for (kind, doc), (_, rel, current) in zip(parsing.docs, parsing.jobs, strict=True):
             diags.extend(self.fresh_object(kind, rel, doc, current))
-            self.fresh[rel] = current
         return diags
+
+    def check_object(self, kind: str, doc: Document) -> _Checked:
+        """Validate one parsed device or server file against the groups (in any process)."""
+        obj, errors = _object(kind, doc, self.inventory.groups, self.groups_doc)
+        _register(kind, doc, obj, self.inventory, self.groups_doc)
+        if obj is None:
+            return doc.diagnostics + errors, None, None, None
+        if self.visitor is not None:
+            self.visitor.visit_node(kind, obj)
+        packed = pack(node_facts(kind, obj))
+        return doc.diagnostics + errors, packed, obj.name, None
 
     def fresh_object(
         self, kind: str, rel: str, doc: Document, current: Stat | None
     ) -> list[Diagnostic]:
-        obj, errors = _object(kind, doc, self.inventory.groups, self.groups_doc)
-        diags = doc.diagnostics + errors
-        _register(kind, doc, obj, self.inventory, self.groups_doc)
-        packed = None if obj is None else pack(node_facts(kind, obj))
+        diags, packed, name, _ = self.check_object(kind, doc)
+        if name is not None:
+            self.facts.sources[(kind, name)] = self.inventory.sources[(kind, name)]
+        return self.adopt(kind, rel, current, (diags, packed, None, None))
+
+    def adopt(
+        self, kind: str, rel: str, current: Stat | None, checked: _Checked
+    ) -> list[Diagnostic]:
+        """Take in one checked file: its facts, its cache entry, what the visitor made of it."""
+        diags, packed, name, produced = checked
         add_node(self.facts, kind, rel, packed)
-        if obj is not None:
-            self.facts.sources[(kind, obj.name)] = self.inventory.sources[(kind, obj.name)]
+        if name is not None and self.visitor is not None and produced is not None:
+            self.visitor.adopt(kind, name, produced)
         if self.cache is not None:
             self.cache.put(rel, current, diags, packed)
+        self.fresh[rel] = current
         return diags
 
 
@@ -288,6 +346,23 @@ def _group(name: str, entry: Any, doc: Document, inventory: Inventory) -> list[D
 
 def _parse_chunk(jobs: list[tuple[str, str]], repo: Path) -> list[tuple[str, Document]]:
     return [(kind, read_file(repo / rel, rel)) for kind, rel in jobs]
+
+
+def _check_chunk(jobs: list[tuple[str, str]], run: _Run) -> list[_Checked]:
+    """Parse and validate files, keeping no model (a worker's copy of the run, or the run
+    itself for a small inventory)."""
+    out: list[_Checked] = []
+    for kind, rel in jobs:
+        diags, packed, name, _ = run.check_object(kind, read_file(run.repo / rel, rel))
+        produced = None
+        if name is not None:
+            if run.visitor is not None:
+                produced = run.visitor.take(kind, name)
+            table: dict[str, Any] = getattr(run.inventory, kind + "s")
+            del table[name]
+            del run.inventory.sources[(kind, name)]
+        out.append((diags, packed, name, produced))
+    return out
 
 
 def _register(

@@ -161,7 +161,8 @@ def test_a_new_waiver_or_a_new_day_reevaluates_everything(repo: Path) -> None:
 def test_validate_cache_without_check_cache(repo: Path) -> None:
     """validate alone fills its cache; check then still needs every model once."""
     validate(repo, incremental=True)
-    change(repo, {"edit": {"inventory/devices/fra1-leaf02.yaml": [["model: AS7326-56X", "model: AS7326-56X"]]}})
+    same = ["model: AS7326-56X", "model: AS7326-56X"]  # rewritten as it was: a new mtime
+    change(repo, {"edit": {"inventory/devices/fra1-leaf02.yaml": [same]}})
     result = _warm(repo)
     assert result.reread == _all(repo)
     assert result.diagnostics == _full(repo)
@@ -207,3 +208,31 @@ def test_secrets_redacted_from_cached_findings(repo: Path) -> None:
     assert (repo / CACHE).is_file()
     assert all("MGMT-BANNER" in out and "<redacted>" in out for out in outputs)
     assert not [out for out in outputs if secret in out]
+
+
+def test_worker_processes_find_what_one_process_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large inventories are validated and checked in worker processes (each returns
+    diagnostics, facts and records, never models). Lowering the size from which workers are
+    used runs that path on the sample, with its waivers and a few findings more."""
+    from engine.validate import parallel  # noqa: PLC0415
+
+    repo = tmp_path / "sample"
+    for folder in ("inventory", "standards"):
+        shutil.copytree(REPO_ROOT / folder, repo / folder)
+    device = repo / "inventory/devices/fra1-leaf01.yaml"
+    device.write_text(device.read_text().replace("version: \"8.4.4\"", "version: \"7.5.1\""))
+    contracts = repo / "inventory/contracts.yaml"
+    contracts.write_text(contracts.read_text().replace("fra1-backup01, ", "", 1))
+    one = check(repo, TODAY)
+    one_validate = validate(repo, models=False).diagnostics
+    monkeypatch.setattr(parallel, "MIN_JOBS_FOR_WORKERS", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 3)
+    many = check(repo, TODAY)
+    assert many.diagnostics == one.diagnostics
+    assert {d.code for d in many.diagnostics} >= {"OS-MIN-DEVICE", "SUP-COVERAGE"}
+    assert any(d.waiver is not None for d in many.diagnostics)
+    assert validate(repo, models=False).diagnostics == one_validate
+    warm = _warm(repo)  # through the cache, with workers too
+    assert warm.diagnostics == one.diagnostics

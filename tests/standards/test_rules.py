@@ -50,3 +50,53 @@ def test_rule_fails(rule: str, tmp_path: Path) -> None:
     case = _case(rule, "fail")
     assert case.get("expect"), f"{rule}: the failing case expects no finding"
     assert _found(rule, case, tmp_path) == sorted(case["expect"])
+
+
+SECRET_EXAMPLES = [
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA",
+    "password: hunter22",
+    "api_key=abcd1234",
+    "Access-Key: abcdef",
+    "pre-shared-key = abcdefg",
+    "psk=abcdef",
+    "token: abcdef",
+    "community: s3cret",
+    "enable secret 5 $1$abcd$efghijklmnop",
+    "username admin password 7 0822455D0A16",
+    "$6$rounds$abcdefghijklmnop",
+    "https://deploy:pw@git.example/x",
+    "ghp_" + "a" * 36,
+    "glpat-" + "b" * 20,
+    "AKIA" + "C" * 16,
+    "xoxb-1234567890ab",
+    "eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.abcdefghijkl",
+    "Authorization: Bearer abcdefghijklmnopqrstuvwxyz",
+]
+
+
+@pytest.mark.parametrize("example", SECRET_EXAMPLES)
+def test_secret_prefilter_never_hides_a_secret(example: str) -> None:
+    """The literal and regex prefilters run on an object's JSON: whatever a secret pattern
+    finds in a value, the prefilters must let through (escaped as JSON, in any case)."""
+    from engine.standards import builtin  # noqa: PLC0415
+
+    quick, named = builtin._secret_regex(builtin.SecretParams())
+    for value in (example, example.upper(), example.lower()):
+        if builtin._what(("banner",), value, named) is None:
+            continue  # e.g. an upper-cased hash is no hash any more
+        assert builtin._maybe_secret(builtin._as_json({"banner": value}), quick), value
+    assert builtin._what(("banner",), example, named) is not None
+
+
+def test_public_ssh_keys_are_not_scanned_further() -> None:
+    from engine.standards import builtin  # noqa: PLC0415
+
+    text = builtin._as_json({"ssh_keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPublicKey user"]})
+    assert not builtin._maybe_secret(text)
+
+
+def test_default_community_in_a_group_passes_the_prefilter() -> None:
+    """Groups are plain mappings: their JSON must be written like a model's for the filter."""
+    from engine.standards import builtin  # noqa: PLC0415
+
+    assert builtin._maybe_secret(builtin._as_json({"snmp": {"community": "public"}}))
