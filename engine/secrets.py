@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import EngineError
-from engine.lab.inventory import lives_in_lab
-from engine.lab.state import DEFAULT_STATE_DIR, LabPaths, read_state
 from engine.load.reader import read_file
 from engine.model.layout import Inventory
 
@@ -74,12 +72,12 @@ class CredentialStore:
         inventory: Inventory | None = None,
         *,
         env: Mapping[str, str] | None = None,
-        lab_state_dir: Path | str = DEFAULT_STATE_DIR,
+        lab_state_dir: Path | str | None = None,  # the lab's default state directory
     ) -> None:
         self.repo = repo
         self.inventory = inventory
         self.env = dict(os.environ if env is None else env)
-        self.lab_state_dir = Path(lab_state_dir)
+        self.lab_state_dir = None if lab_state_dir is None else Path(lab_state_dir)
         self._resolved: dict[str, Credentials] = {}
         self._file: dict[str, Any] | None = None
 
@@ -131,9 +129,15 @@ class CredentialStore:
         return self._file
 
     def _from_lab(self, name: str) -> Credentials | None:
+        # the lab package (and Jinja2 with it) only when a lab is in question: `check` and
+        # `report` redact their output and should not pay for it
+        from engine.lab.inventory import lives_in_lab  # noqa: PLC0415
+        from engine.lab.state import DEFAULT_STATE_DIR, LabPaths, read_state  # noqa: PLC0415
+
         if self.inventory is None or not lives_in_lab(self.inventory):
             return None
-        state = read_state(LabPaths(self.lab_state_dir))  # LabNotUpError: the lab is down
+        state_dir = self.lab_state_dir or DEFAULT_STATE_DIR
+        state = read_state(LabPaths(state_dir))  # LabNotUpError: the lab is down
         return Credentials(name, state.user, None, state.private_key, "lab")
 
 

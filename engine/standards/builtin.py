@@ -367,10 +367,11 @@ def support_sla(
     carried = _dependants(extracts)
     services, slas = extracts["service"], extracts["sla"]
     for kind, name in selected:
-        best = _best(extracts, covered.get((kind, name), []))
+        carries = carried.get((kind, name))
+        best = _best(extracts, covered.get((kind, name), [])) if carries else None
         if best is None:
-            continue  # support-coverage reports it
-        for service, via in carried.get((kind, name), {}).items():
+            continue  # nothing depends on it, or support-coverage reports it
+        for service, via in carries.items():  # type: ignore[union-attr]
             service_sla = services[service][0]
             needed = slas.get(service_sla)
             gaps = _gaps(best[2], needed) if needed is not None else []

@@ -140,10 +140,11 @@ def _row(record: Record) -> tuple[Any, ...]:
 
 
 def _record(fields: list[Any]) -> Record:
+    """A cached record (marshal gives back lists and dicts: they are used as they are)."""
     selected, waivable, extracts, findings, places = fields
     rows = [(kind, name, load_diagnostics([tuple(diag)])[0]) for kind, name, *diag in findings]
     where = {(tuple(path), key): (Pos(*pos), group) for path, key, pos, group in places}
-    return Record(list(selected), list(waivable), dict(extracts), rows, where)
+    return Record(selected, waivable, extracts, rows, where)
 
 
 def _fingerprint(repo: Path, today: date) -> str:

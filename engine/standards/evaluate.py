@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -121,8 +122,12 @@ class Evaluator:
                 record.selected.append(i)
             else:
                 self._found(_checked(loaded, [target], self.inventory, self.today))
+        shared: dict[Any, Any] = {}  # equal extracts of one object: one value (in the cache too)
         for i, loaded, rule in self.reads[target.kind]:
-            record.extracts[i] = _guarded(loaded, rule.extract, target, loaded.params)
+            value = _guarded(loaded, rule.extract, target, loaded.params)
+            with suppress(TypeError):  # a mapping is not hashable: kept as it is
+                value = shared.setdefault(value, value)
+            record.extracts[i] = value
         for j, selector in self.selectors[target.kind]:
             if matches(selector, target):
                 record.waivable.append(j)
@@ -266,7 +271,7 @@ def _joins(
         rule = loaded.python
         assert isinstance(rule, FactsRule)
         context = Context(inventory, today, loaded.params)
-        names = sorted(chosen[i])
+        names = chosen[i]  # in any order: the rows are sorted by position afterwards
         for hit in _guarded(loaded, _listed(rule.join), names, extracts[i], context):
             target = Target(Kind(hit.kind), hit.name, None)
             finding = Finding(loaded, target, hit.path, dict(hit.values), bool(hit.key))

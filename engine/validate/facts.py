@@ -230,7 +230,7 @@ def add_collection(facts: Facts, kind: str, rel: str, payload: dict[str, Any]) -
 
 
 def add_node(facts: Facts, kind: str, rel: str, packed: tuple[Any, ...] | None) -> None:
-    name = Path(rel).stem
+    name = rel.rpartition("/")[2].rpartition(".")[0]  # the stem (Path is slow for 15,000)
     if packed is None:
         facts.unreadable.add((kind, name))
         return

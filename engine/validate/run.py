@@ -176,9 +176,10 @@ class _Run:
         worker processes when there are many)."""
         groups = self.groups_stat
         parsing = _Parsing()
+        root = f"{self.repo}/"  # plain strings: pathlib costs more than stat for 15,000 files
         for kind in OBJECT_FOLDERS:
             for rel in files.objects[kind]:
-                current = stat(self.repo / rel)
+                current = stat(root + rel)
                 hit = None
                 if self.cache is not None and self.reuse(rel, current):
                     hit = self.cache.get(rel, current, needs_groups=groups, object_file=True)
