@@ -83,7 +83,8 @@ def test_deleted_file_leaves_the_cache(repo: Path) -> None:
 
 def test_corrupt_cache_is_ignored(repo: Path) -> None:
     validate(repo, incremental=True)
-    (repo / ".underlay/cache/validate.marshal").write_bytes(b"\x00garbage")
+    for shard in (repo / ".underlay/cache/validate").glob("*.marshal"):
+        shard.write_bytes(b"\x00garbage")
     result = validate(repo, incremental=True)
     assert result.ok and result.reread == 11
 
@@ -103,3 +104,19 @@ def test_same_size_edit_in_the_same_clock_tick_is_seen(repo: Path) -> None:
     result = validate(repo, incremental=True)
     assert [d.code for d in result.diagnostics] == []
     assert result.reread == 2
+
+
+def test_a_change_rewrites_only_its_shard(repo: Path) -> None:
+    """The cache is kept in shards: one changed file means one shard written, and entries of
+    other shards keep the moment their own shard was written."""
+    validate(repo, incremental=True)
+    folder = repo / ".underlay/cache/validate"
+    before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.marshal")}
+    assert len(before) > 1
+    time.sleep(0.01)
+    device = repo / "inventory/devices/r1.yaml"
+    _touch_later(device, device.read_text() + "\n")
+    assert validate(repo, incremental=True).reread == 2
+    after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.marshal")}
+    assert len([n for n in after if after[n] != before.get(n)]) == 1
+    assert validate(repo, incremental=True).reread == 1  # r1 is trusted: modified long ago

@@ -1,19 +1,18 @@
 """The incremental cache of `underlay check`: what the standards learnt of each file's objects.
 
-Per file (keyed by size and mtime, like validate's cache): the Record of every object in it
-(engine.standards.evaluate). A run after one file changed re-reads and evaluates that file's
-objects only; the second step of the rules across objects and the waivers run afresh over all
-records. Object files also depend on inventory/groups.yaml (a change there re-evaluates them
-all). The whole cache is dropped when the engine, anything under standards/, a rule plugin or
-the date changes (end of support, renewals and waiver expiry depend on the day). It is an
-optimisation only: any read or write problem means "no cache", never a failure.
+Per file (keyed by size and mtime, in shards like validate's cache): the Record of every
+object in it (engine.standards.evaluate). A run after one file changed re-reads and evaluates
+that file's objects only; the second step of the rules across objects and the waivers run
+afresh over all records. Object files also depend on inventory/groups.yaml (a change there
+re-evaluates them all). The whole cache is dropped when the engine, anything under standards/,
+a rule plugin or the date changes (end of support, renewals and waiver expiry depend on the
+day). It is an optimisation only: any read or write problem means "no cache", never a failure.
 """
 
 from __future__ import annotations
 
-import marshal
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -27,12 +26,12 @@ from engine.standards.registry import ENTRY_POINT_GROUP
 from engine.validate.cache import (
     GROUPS,
     Stat,
+    Store,
     dump_diagnostics,
     engine_digest,
     load_diagnostics,
-    now_ns,
+    shard_of,
     stat,
-    trusted,
 )
 from engine.validate.run import ValidationResult
 
@@ -41,37 +40,18 @@ _OBJECT_FILES = tuple(folder + "/" for folder, _ in OBJECT_FOLDERS.values())
 
 @dataclass
 class CheckCache:
-    path: Path
-    fingerprint: str
+    store: Store
     groups: Stat | None  # inventory/groups.yaml now
-    cached_groups: Stat | None = None  # ... when the cache was written
-    entries: dict[str, tuple[Stat, list[Any]]] = field(default_factory=dict)
-    written: int = 0  # when the cache was saved (ns since the epoch)
 
     @classmethod
     def open(cls, repo: Path, today: date) -> CheckCache:
-        cache = cls(
-            repo / ".underlay/cache/check.marshal", _fingerprint(repo, today), stat(repo / GROUPS)
-        )
-        try:
-            body = marshal.loads(cache.path.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            return cache
-        if isinstance(body, dict) and body.get("fingerprint") == cache.fingerprint:
-            cache.cached_groups = body["groups"]
-            cache.entries = body["entries"]
-            cache.written = body["written"]
-        return cache
+        folder = repo / ".underlay/cache/check"
+        return cls(Store.open(folder, _fingerprint(repo, today)), stat(repo / GROUPS))
 
     def reusable(self, rel: str, current: Stat | None) -> bool:
         """True when the file's records are here (validate need not give us its models)."""
-        entry = self.entries.get(rel)
-        if entry is None or not trusted(entry[0], current, self.written):
-            return False
-        groups = self.cached_groups
-        return not rel.startswith(_OBJECT_FILES) or (
-            groups is not None and trusted(groups, self.groups, self.written)
-        )
+        groups = (self.groups,) if rel.startswith(_OBJECT_FILES) else ()
+        return self.store.get(rel, current, *groups) is not None
 
     def known(self, validation: ValidationResult) -> dict[Key, Record] | None:
         """The records of the objects in files validate did not re-read (None: some are
@@ -79,12 +59,17 @@ class CheckCache:
         assert validation.facts is not None
         wanted = {rel for rel, _ in validation.facts.origins.values()} - set(validation.fresh)
         found: dict[Key, Record] = {}
+        shards = self.store.shards
         for rel in wanted:
-            entry = self.entries.get(rel)
+            entry = shards[shard_of(rel)].get(rel)
             if entry is None:
                 return None
-            for kind, name, *fields in entry[1]:
-                found[(kind, name)] = _record(fields)
+            for kind, name, selected, waivable, extracts, findings, places in entry[1]:
+                found[(kind, name)] = (
+                    _record(findings, places, Record(selected, waivable, extracts))
+                    if findings or places
+                    else Record(selected, waivable, extracts)
+                )
         return found
 
     def update(
@@ -101,33 +86,18 @@ class CheckCache:
         for key, record in known.items():
             if origins[key][0] in touched:
                 by_file.setdefault(origins[key][0], []).append((*key, *_row(record)))
-        present = {rel for rel, _ in origins.values()} | set(validation.fresh)
-        self.entries = {rel: e for rel, e in self.entries.items() if rel in present}
+        self.store.keep({rel for rel, _ in origins.values()} | set(validation.fresh))
+        shards = self.store.shards
         for rel, rows in by_file.items():
-            current = validation.fresh.get(rel) or self.entries.get(rel, (None, []))[0]
+            old = shards[shard_of(rel)].get(rel)
+            current = validation.fresh.get(rel) or (old[0] if old else None)
             if current is not None:
-                self.entries[rel] = (current, rows)
+                self.store.put(rel, (current, rows))
             else:
-                self.entries.pop(rel, None)
+                self.store.pop(rel)
 
     def save(self) -> None:
-        body = {
-            "fingerprint": self.fingerprint,
-            "written": now_ns(),
-            "groups": self.groups,
-            "entries": self.entries,
-        }
-        try:
-            data = marshal.dumps(body)
-        except ValueError:
-            return  # a rule plugin extracted something marshal does not take: no cache
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(self.path)
-        except OSError:
-            pass  # a read-only checkout simply runs without a cache
+        self.store.save(self.groups)
 
 
 def _row(record: Record) -> tuple[Any, ...]:
@@ -139,12 +109,13 @@ def _row(record: Record) -> tuple[Any, ...]:
     return (record.selected, record.waivable, record.extracts, findings, places)
 
 
-def _record(fields: list[Any]) -> Record:
-    """A cached record (marshal gives back lists and dicts: they are used as they are)."""
-    selected, waivable, extracts, findings, places = fields
-    rows = [(kind, name, load_diagnostics([tuple(diag)])[0]) for kind, name, *diag in findings]
-    where = {(tuple(path), key): (Pos(*pos), group) for path, key, pos, group in places}
-    return Record(selected, waivable, extracts, rows, where)
+def _record(findings: list[Any], places: list[Any], record: Record) -> Record:
+    """A cached record's findings and positions back as diagnostics and positions."""
+    record.findings = [
+        (kind, name, load_diagnostics([tuple(diag)])[0]) for kind, name, *diag in findings
+    ]
+    record.places = {(tuple(path), key): (Pos(*pos), group) for path, key, pos, group in places}
+    return record
 
 
 def _fingerprint(repo: Path, today: date) -> str:

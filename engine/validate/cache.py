@@ -16,6 +16,7 @@ import hashlib
 import marshal
 import os
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,26 +94,103 @@ def load_diagnostics(rows: list[tuple[Any, ...]]) -> list[Diagnostic]:
     ]
 
 
+SHARDS = 16  # a run that changed a few files rewrites only the shards holding them
+
+
+def shard_of(rel: str) -> int:
+    return zlib.crc32(rel.encode()) % SHARDS
+
+
+@dataclass
+class Store:
+    """Per-file cache entries (entry[0] is the file's Stat) in marshal shards under `folder`.
+
+    Each shard records when it was written and the stat of inventory/groups.yaml its entries
+    were made with, so an entry is trusted on its own shard's terms (also when two runs wrote
+    different shards). Any read or write problem means "no cache", never a failure."""
+
+    folder: Path
+    fingerprint: str
+    shards: list[dict[str, Any]] = field(default_factory=lambda: [{} for _ in range(SHARDS)])
+    meta: list[tuple[int, Stat | None] | None] = field(default_factory=lambda: [None] * SHARDS)
+    dirty: set[int] = field(default_factory=set)
+
+    @classmethod
+    def open(cls, folder: Path, fingerprint: str) -> Store:
+        store = cls(folder, fingerprint)
+        for i in range(SHARDS):
+            try:
+                body = marshal.loads((folder / f"{i:02d}.marshal").read_bytes())
+            except (OSError, EOFError, ValueError, TypeError):
+                continue
+            if isinstance(body, dict) and body.get("fingerprint") == fingerprint:
+                store.shards[i] = body["entries"]
+                store.meta[i] = (body["written"], body["groups"])
+        return store
+
+    def get(self, rel: str, current: Stat | None, *groups: Stat | None) -> Any:
+        """The entry when the file is as it was (and, given the current stat of the groups
+        file, the groups too); else None."""
+        i = shard_of(rel)
+        entry, meta = self.shards[i].get(rel), self.meta[i]
+        if entry is None or meta is None or not trusted(entry[0], current, meta[0]):
+            return None
+        if groups and (meta[1] is None or not trusted(meta[1], groups[0], meta[0])):
+            return None
+        return entry
+
+    def put(self, rel: str, entry: Any) -> None:
+        i = shard_of(rel)
+        meta = self.meta[i]
+        if self.shards[i].get(rel) == entry and meta and entry[0][0] + RACY_NS < meta[0]:
+            return  # the same, and trusted as it is (groups.yaml is re-read on every run)
+        self.shards[i][rel] = entry
+        self.dirty.add(i)
+
+    def pop(self, rel: str) -> None:
+        i = shard_of(rel)
+        if self.shards[i].pop(rel, None) is not None:
+            self.dirty.add(i)
+
+    def keep(self, present: set[str]) -> None:
+        """Forget the files that are gone."""
+        for i, shard in enumerate(self.shards):
+            gone = [rel for rel in shard if rel not in present]
+            for rel in gone:
+                del shard[rel]
+            if gone:
+                self.dirty.add(i)
+
+    def save(self, groups: Stat | None) -> bool:
+        """Write the shards that changed; False when an entry cannot be written (no cache)."""
+        written = now_ns()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for i in sorted(self.dirty):
+                body = {
+                    "fingerprint": self.fingerprint,
+                    "written": written,
+                    "groups": groups,
+                    "entries": self.shards[i],
+                }
+                tmp = self.folder / f"{i:02d}.tmp"
+                tmp.write_bytes(marshal.dumps(body))
+                tmp.replace(self.folder / f"{i:02d}.marshal")
+        except ValueError:
+            return False  # something marshal does not take (a rule plugin's extract)
+        except OSError:
+            pass  # a read-only checkout simply runs without a cache
+        self.dirty.clear()
+        return True
+
+
 @dataclass
 class ValidationCache:
-    path: Path
-    fingerprint: str
-    groups: Stat | None = None
-    entries: dict[str, tuple[Stat, list[tuple[Any, ...]], Any]] = field(default_factory=dict)
-    written: int = 0  # when the cache was saved (ns since the epoch)
+    store: Store
 
     @classmethod
     def open(cls, repo: Path) -> ValidationCache:
-        cache = cls(repo / ".underlay/cache/validate.marshal", _fingerprint())
-        try:
-            body = marshal.loads(cache.path.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            return cache
-        if isinstance(body, dict) and body.get("fingerprint") == cache.fingerprint:
-            cache.groups = body["groups"]
-            cache.entries = body["entries"]
-            cache.written = body["written"]
-        return cache
+        return cls(Store.open(repo / ".underlay/cache/validate", _fingerprint()))
 
     def get(
         self,
@@ -122,30 +200,13 @@ class ValidationCache:
         needs_groups: Stat | None = None,
         object_file: bool = False,
     ) -> tuple[list[Diagnostic], Any] | None:
-        entry = self.entries.get(rel)
-        if entry is None or not trusted(entry[0], current, self.written):
-            return None
-        if object_file and (
-            self.groups is None or not trusted(self.groups, needs_groups, self.written)
-        ):
-            return None
-        return load_diagnostics(entry[1]), entry[2]
+        entry = self.store.get(rel, current, *((needs_groups,) if object_file else ()))
+        return None if entry is None else (load_diagnostics(entry[1]), entry[2])
 
     def put(self, rel: str, current: Stat | None, diags: list[Diagnostic], payload: Any) -> None:
         if current is not None:
-            self.entries[rel] = (current, dump_diagnostics(diags), payload)
+            self.store.put(rel, (current, dump_diagnostics(diags), payload))
 
     def save(self, groups: Stat | None, keep: set[str]) -> None:
-        body = {
-            "fingerprint": self.fingerprint,
-            "written": now_ns(),
-            "groups": groups,
-            "entries": {k: v for k, v in self.entries.items() if k in keep},
-        }
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_bytes(marshal.dumps(body))
-            tmp.replace(self.path)
-        except OSError:
-            pass  # a read-only checkout simply runs without a cache
+        self.store.keep(keep)
+        self.store.save(groups)

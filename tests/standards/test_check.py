@@ -359,7 +359,7 @@ def test_custom_rule_through_the_entry_point_group(tmp_path: Path) -> None:
     ), proc.stdout + proc.stderr
     assert proc.returncode == 1
     # a plugin without a `scope` may look at anything: no incremental check with it
-    assert not (repo / ".underlay/cache/check.marshal").exists()
+    assert not (repo / ".underlay/cache/check").exists()
     without = _underlay(repo, "check", "--today", "2026-11-27")
     assert (
         "error[T504]: rule ORG-RACK: no Python rule 'rack-location' is registered" in without.stdout

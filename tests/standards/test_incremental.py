@@ -25,7 +25,7 @@ from tests.conftest import REPO_ROOT
 from tests.standards.helpers import CASES, TODAY, build, change
 from tests.test_cache import age
 
-CACHE = ".underlay/cache/check.marshal"
+CACHE = ".underlay/cache/check"  # shards: 00.marshal ... 15.marshal
 
 
 def _full(repo: Path, today: date = TODAY) -> list[Diagnostic]:
@@ -170,11 +170,14 @@ def test_validate_cache_without_check_cache(repo: Path) -> None:
 
 def test_corrupt_or_unwritable_cache_is_no_failure(repo: Path) -> None:
     _warm(repo)
-    (repo / CACHE).write_bytes(b"\x00garbage")
+    shards = sorted((repo / CACHE).glob("*.marshal"))
+    assert shards
+    for shard in shards:
+        shard.write_bytes(b"\x00garbage")
     result = _warm(repo)
     assert result.ok and result.reread == _all(repo)
-    (repo / CACHE).unlink()
-    (repo / CACHE).mkdir()  # cannot be replaced by a file
+    shutil.rmtree(repo / CACHE)
+    (repo / CACHE).write_text("")  # a file where the cache folder should be
     assert _warm(repo).diagnostics == _full(repo)
 
 
@@ -205,7 +208,7 @@ def test_secrets_redacted_from_cached_findings(repo: Path) -> None:
             )  # fmt: skip
             assert proc.returncode == 1, proc.stderr
             outputs.append(proc.stdout + proc.stderr)
-    assert (repo / CACHE).is_file()
+    assert list((repo / CACHE).glob("*.marshal"))
     assert all("MGMT-BANNER" in out and "<redacted>" in out for out in outputs)
     assert not [out for out in outputs if secret in out]
 
