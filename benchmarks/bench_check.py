@@ -33,27 +33,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(HERE))
 
-
-def timed(argv: list[str], cwd: Path) -> tuple[float, float, int, str]:
-    """Wall seconds, peak RSS in MiB, exit code and the last output line of one run."""
-    with tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        lines = out.read().decode(errors="replace").strip().splitlines()
-    return wall, usage.ru_maxrss / 1024, proc.returncode, lines[-1] if lines else ""
-
-
-def underlay() -> list[str]:
-    """The console script beside this Python (what `underlay` runs), else `python -m`."""
-    script = Path(sys.executable).parent / "underlay"
-    if script.is_file():
-        return [str(script)]
-    return [sys.executable, "-c", "from engine.cli import run; run()"]
+from common import timed, underlay  # noqa: E402 - benchmarks/ is not a package
 
 
 def main() -> int:
