@@ -15,6 +15,7 @@ from engine.diagnostics import Severity
 from engine.standards import check, handbook, load
 from tests.conftest import REPO_ROOT
 from tests.standards.helpers import TODAY, build, line, run
+from tests.test_cache import age
 from tests.test_views import SARIF_SCHEMA
 
 OLD_FRR = {"inventory/devices/fra1-spine01.yaml": [['version: "8.4.4"', 'version: "8.2.2"']]}
@@ -338,20 +339,25 @@ rules:
 """
 
 
+def _plugin(root: Path, name: str, module: str, entry: str) -> dict[str, str]:
+    """A rule plugin installed the way pip would (a dist-info with entry points)."""
+    plugins = root / "plugins"
+    (plugins / f"{name}-1.0.dist-info").mkdir(parents=True)
+    (plugins / f"{name}.py").write_text(module)
+    (plugins / f"{name}-1.0.dist-info/METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n"
+    )
+    (plugins / f"{name}-1.0.dist-info/entry_points.txt").write_text(
+        f"[underlay.rules]\n{entry}\n"
+    )
+    return {"PYTHONPATH": f"{plugins}:{REPO_ROOT}", "PATH": "/usr/bin:/bin"}
+
+
 def test_custom_rule_through_the_entry_point_group(tmp_path: Path) -> None:
-    plugins = tmp_path / "plugins"
-    (plugins / "northwind_rules-1.0.dist-info").mkdir(parents=True)
-    (plugins / "northwind_rules.py").write_text(PLUGIN)
-    (plugins / "northwind_rules-1.0.dist-info/METADATA").write_text(
-        "Metadata-Version: 2.1\nName: northwind-rules\nVersion: 1.0\n"
-    )
-    (plugins / "northwind_rules-1.0.dist-info/entry_points.txt").write_text(
-        "[underlay.rules]\nrack-location = northwind_rules:rack_units\n"
-    )
+    env = _plugin(tmp_path, "northwind_rules", PLUGIN, "rack-location = northwind_rules:rack_units")
     repo = build(tmp_path / "r", {"files": {"standards/org.yaml": CUSTOM_RULE}})
     text = (repo / "inventory/devices/fra1-leaf01.yaml").read_text()
     (repo / "inventory/devices/fra1-leaf01.yaml").write_text(text.replace("rack ", "cabinet "))
-    env = {"PYTHONPATH": f"{plugins}:{REPO_ROOT}", "PATH": "/usr/bin:/bin"}
     proc = _underlay(repo, "check", "--today", "2026-11-27", env=env)
     assert (
         "error[ORG-RACK]: device fra1-leaf01: AS7326-56X has no rack in its SNMP location"
@@ -364,6 +370,62 @@ def test_custom_rule_through_the_entry_point_group(tmp_path: Path) -> None:
     assert (
         "error[T504]: rule ORG-RACK: no Python rule 'rack-location' is registered" in without.stdout
     )
+
+
+FACTS_PLUGIN = '''\
+from engine.standards.model import Kind
+from engine.standards.registry import Hit, facts_rule
+
+
+def _rack(target, params):
+    snmp = target.obj.snmp
+    return (target.obj.site, snmp.location if snmp else None)
+
+
+@facts_rule("one-box-per-u", _rack, reads=[Kind.DEVICE], placeholders=("other",))
+def one_box_per_u(selected, extracts, ctx):
+    """No two devices of a site at the same rack position."""
+    seen = {}
+    for kind, name in sorted(selected):
+        site, location = extracts["device"][name]
+        if location is None:
+            continue
+        other = seen.setdefault((site, location), name)
+        if other != name:
+            yield Hit(kind, name, ("snmp", "location"), {"other": other}, key=False)
+'''
+FACTS_RULE = """\
+rules:
+  - id: ORG-ONE-BOX-PER-U
+    title: One device per rack position
+    severity: error
+    area: Organisation
+    applies_to: {kind: device}
+    assert: {python: one-box-per-u}
+    message: "same rack position as {other}"
+    rationale: Two boxes cannot share a rack unit.
+"""
+
+
+def test_custom_rule_across_objects_is_incremental(tmp_path: Path) -> None:
+    """A plugin FactsRule (scope facts): check keeps its cache, and a finding that involves an
+    unchanged file is found when another file changes, and gone when that is undone."""
+    env = _plugin(tmp_path, "rack_rules", FACTS_PLUGIN, "one-box-per-u = rack_rules:one_box_per_u")
+    repo = age(build(tmp_path / "r", {"files": {"standards/org.yaml": FACTS_RULE}}))
+    args = ("check", "--today", "2026-11-27")
+    assert _underlay(repo, *args, env=env).returncode == 0
+    assert list((repo / ".underlay/cache/check").glob("*.marshal"))
+    leaf02 = repo / "inventory/devices/fra1-leaf02.yaml"
+    original = leaf02.read_text()
+    leaf02.write_text(original.replace("rack B04", "rack B03"))  # where fra1-leaf01 is
+    proc = _underlay(repo, *args, env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (
+        "inventory/devices/fra1-leaf02.yaml:23:13: error[ORG-ONE-BOX-PER-U]: device fra1-leaf02: "
+        "same rack position as fra1-leaf01" in proc.stdout
+    ), proc.stdout
+    leaf02.write_text(original)
+    assert _underlay(repo, *args, env=env).returncode == 0
 
 
 def test_check_validates_the_change_windows_file(tmp_path: Path) -> None:
