@@ -122,11 +122,11 @@ class Evaluator:
                 record.selected.append(i)
             else:
                 self._found(_checked(loaded, [target], self.inventory, self.today))
-        shared: dict[Any, Any] = {}  # equal extracts of one object: one value (in the cache too)
-        for i, loaded, rule in self.reads[target.kind]:
+        shared: dict[Any, Any] = {}  # one extract function's equal results: one value, also
+        for i, loaded, rule in self.reads[target.kind]:  # in the cache (marshal keeps refs)
             value = _guarded(loaded, rule.extract, target, loaded.params)
             with suppress(TypeError):  # a mapping is not hashable: kept as it is
-                value = shared.setdefault(value, value)
+                value = shared.setdefault((rule.extract, value), value)
             record.extracts[i] = value
         for j, selector in self.selectors[target.kind]:
             if matches(selector, target):

@@ -62,8 +62,7 @@ class Hit:
     name: str
     path: tuple[Any, ...]
     values: Mapping[str, object] = field(default_factory=dict)
-    obj: Any = None  # the blamed object when it is not the target (unused since waivers
-    # match on what was recorded of every object; kept for rules written against it)
+    obj: Any = None  # the blamed object when it is not the target (decides `key` below)
     key: bool | None = None  # point at the key (`contracts:`) rather than the value; None:
     # decided from the object (a mapping or list is pointed at by its key)
 
