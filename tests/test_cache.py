@@ -120,3 +120,37 @@ def test_a_change_rewrites_only_its_shard(repo: Path) -> None:
     after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.marshal")}
     assert len([n for n in after if after[n] != before.get(n)]) == 1
     assert validate(repo, incremental=True).reread == 1  # r1 is trusted: modified long ago
+
+
+def test_after_a_groups_change_the_next_runs_are_warm_again(repo: Path) -> None:
+    """A groups change that changes no result: every object is re-read once, and every shard
+    is then stamped with the new groups (an equal entry alone would not rewrite its shard)."""
+    validate(repo, incremental=True)
+    groups = repo / "inventory/groups.yaml"
+    _touch_later(groups, groups.read_text() + "# reviewed\n")
+    assert validate(repo, incremental=True).reread == 5  # groups + the four objects
+    assert validate(repo, incremental=True).reread == 1
+
+
+def test_groups_edited_just_before_a_run_settle_after_two_seconds(repo: Path) -> None:
+    """groups.yaml modified within RACY_NS of a cache write is not trusted: the objects are
+    re-read until a run writes the cache 2 s after the edit; then runs are warm again."""
+    validate(repo, incremental=True)
+    groups = repo / "inventory/groups.yaml"
+    groups.write_text(groups.read_text() + "# reviewed\n")  # mtime: now
+    assert validate(repo, incremental=True).reread == 5  # groups + the four objects
+    assert validate(repo, incremental=True).reread == 5  # the edit is too recent to trust
+    time.sleep(2.1)
+    assert validate(repo, incremental=True).reread == 5  # this run's cache is trusted ...
+    assert validate(repo, incremental=True).reread == 1  # ... by the next
+
+
+def test_without_a_groups_file_runs_are_warm(repo: Path) -> None:
+    (repo / "inventory/groups.yaml").unlink()
+    for path in (repo / "inventory").rglob("*.yaml"):  # no object lists a group any more
+        text = path.read_text()
+        path.write_text("\n".join(ln for ln in text.splitlines() if not ln.startswith("groups:")))
+    age(repo)
+    cold = validate(repo, incremental=True)
+    assert validate(repo, incremental=True).reread == 0 < cold.reread
+    assert _lines(repo, incremental=True) == _lines(repo, incremental=False)

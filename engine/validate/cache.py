@@ -101,6 +101,17 @@ def shard_of(rel: str) -> int:
     return zlib.crc32(rel.encode()) % SHARDS
 
 
+def _stamped(meta: tuple[int, Stat | None] | None, groups: Stat | None) -> bool:
+    """True when a shard's entries were made with the groups file as it is now (or with none,
+    as now)."""
+    if meta is None:
+        return False
+    written, stamp = meta
+    if stamp is None or groups is None:
+        return stamp == groups
+    return trusted(stamp, groups, written)
+
+
 @dataclass
 class Store:
     """Per-file cache entries (entry[0] is the file's Stat) in marshal shards under `folder`.
@@ -135,7 +146,7 @@ class Store:
         entry, meta = self.shards[i].get(rel), self.meta[i]
         if entry is None or meta is None or not trusted(entry[0], current, meta[0]):
             return None
-        if groups and (meta[1] is None or not trusted(meta[1], groups[0], meta[0])):
+        if groups and not _stamped(meta, groups[0]):
             return None
         return entry
 
@@ -164,6 +175,14 @@ class Store:
     def save(self, groups: Stat | None) -> bool:
         """Write the shards that changed; False when an entry cannot be written (no cache)."""
         written = now_ns()
+        # a shard stamped with other groups, or with groups modified too close to its writing:
+        # its object entries were all re-read in this run (an equal entry does not mark its
+        # shard dirty), so it is written again, stamped with the current groups and time
+        self.dirty.update(
+            i
+            for i, meta in enumerate(self.meta)
+            if self.shards[i] and not _stamped(meta, groups)
+        )
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for i in sorted(self.dirty):
@@ -176,6 +195,7 @@ class Store:
                 tmp = self.folder / f"{i:02d}.tmp"
                 tmp.write_bytes(marshal.dumps(body))
                 tmp.replace(self.folder / f"{i:02d}.marshal")
+                self.meta[i] = (written, groups)
         except ValueError:
             return False  # something marshal does not take (a rule plugin's extract)
         except OSError:
