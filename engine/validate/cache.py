@@ -5,8 +5,9 @@ one file changed re-reads only that file; the checks across objects always run a
 facts. Device and server results also depend on inventory/groups.yaml, so a change there
 invalidates them all. The cache lives in <repo>/.underlay/cache/ (git-ignored) and is
 dropped whole when the engine changes. As in git's index, an entry is trusted only for a file
-last modified well before the cache was written (RACY_NS): a same-size edit within one tick of
-a coarse file system clock would otherwise keep the old mtime and go unseen. It is an
+last modified before its shard of the cache was written, by the file system's own clock: a
+file modified in the same clock tick as the write ("racy") is read again, since a later
+same-size edit in that tick would keep the mtime and go unseen. It is an
 optimisation only: any read or write problem means "no cache", never a failure.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,17 +26,12 @@ from engine.diagnostics import Diagnostic, Pos, Severity
 
 GROUPS = "inventory/groups.yaml"
 Stat = tuple[int, int]  # (mtime_ns, size)
-RACY_NS = 2 * 10**9  # FAT and some network file systems keep mtimes to 2 s
 
 
 def trusted(cached: Stat, current: Stat | None, written: int) -> bool:
-    """The file is as it was when its entry was made, and was not modified so close to the
-    moment the cache was written that a later edit could keep the same mtime."""
-    return current is not None and tuple(cached) == current and current[0] + RACY_NS < written
-
-
-def now_ns() -> int:
-    return time.time_ns()
+    """The file is as it was when its entry was made, and was modified before the cache was
+    written (`written`: the cache file's mtime, the same clock as the file's)."""
+    return current is not None and tuple(cached) == current and current[0] < written
 
 
 def engine_digest(*folders: str) -> hashlib._Hash:
@@ -116,9 +111,9 @@ def _stamped(meta: tuple[int, Stat | None] | None, groups: Stat | None) -> bool:
 class Store:
     """Per-file cache entries (entry[0] is the file's Stat) in marshal shards under `folder`.
 
-    Each shard records when it was written and the stat of inventory/groups.yaml its entries
-    were made with, so an entry is trusted on its own shard's terms (also when two runs wrote
-    different shards). Any read or write problem means "no cache", never a failure."""
+    Each shard is dated by its file's mtime and records the stat of inventory/groups.yaml its
+    entries were made with, so an entry is trusted on its own shard's terms (also when two runs
+    wrote different shards). Any read or write problem means "no cache", never a failure."""
 
     folder: Path
     fingerprint: str
@@ -130,13 +125,15 @@ class Store:
     def open(cls, folder: Path, fingerprint: str) -> Store:
         store = cls(folder, fingerprint)
         for i in range(SHARDS):
+            path = folder / f"{i:02d}.marshal"
             try:
-                body = marshal.loads((folder / f"{i:02d}.marshal").read_bytes())
+                written = path.stat().st_mtime_ns
+                body = marshal.loads(path.read_bytes())
             except (OSError, EOFError, ValueError, TypeError):
                 continue
             if isinstance(body, dict) and body.get("fingerprint") == fingerprint:
                 store.shards[i] = body["entries"]
-                store.meta[i] = (body["written"], body["groups"])
+                store.meta[i] = (written, body["groups"])
         return store
 
     def get(self, rel: str, current: Stat | None, *groups: Stat | None) -> Any:
@@ -153,7 +150,7 @@ class Store:
     def put(self, rel: str, entry: Any) -> None:
         i = shard_of(rel)
         meta = self.meta[i]
-        if self.shards[i].get(rel) == entry and meta and entry[0][0] + RACY_NS < meta[0]:
+        if self.shards[i].get(rel) == entry and meta and entry[0][0] < meta[0]:
             return  # the same, and trusted as it is (groups.yaml is re-read on every run)
         self.shards[i][rel] = entry
         self.dirty.add(i)
@@ -174,7 +171,6 @@ class Store:
 
     def save(self, groups: Stat | None) -> bool:
         """Write the shards that changed; False when an entry cannot be written (no cache)."""
-        written = now_ns()
         # a shard stamped with other groups, or with groups modified too close to its writing:
         # its object entries were all re-read in this run (an equal entry does not mark its
         # shard dirty), so it is written again, stamped with the current groups and time
@@ -186,16 +182,12 @@ class Store:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for i in sorted(self.dirty):
-                body = {
-                    "fingerprint": self.fingerprint,
-                    "written": written,
-                    "groups": groups,
-                    "entries": self.shards[i],
-                }
-                tmp = self.folder / f"{i:02d}.tmp"
+                entries = self.shards[i]
+                body = {"fingerprint": self.fingerprint, "groups": groups, "entries": entries}
+                tmp, path = self.folder / f"{i:02d}.tmp", self.folder / f"{i:02d}.marshal"
                 tmp.write_bytes(marshal.dumps(body))
-                tmp.replace(self.folder / f"{i:02d}.marshal")
-                self.meta[i] = (written, groups)
+                tmp.replace(path)
+                self.meta[i] = (path.stat().st_mtime_ns, groups)
         except ValueError:
             return False  # something marshal does not take (a rule plugin's extract)
         except OSError:
