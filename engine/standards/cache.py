@@ -30,7 +30,6 @@ from engine.validate.cache import (
     dump_diagnostics,
     engine_digest,
     load_diagnostics,
-    shard_of,
     stat,
 )
 from engine.validate.run import ValidationResult
@@ -59,9 +58,8 @@ class CheckCache:
         assert validation.facts is not None
         wanted = {rel for rel, _ in validation.facts.origins.values()} - set(validation.fresh)
         found: dict[Key, Record] = {}
-        shards = self.store.shards
         for rel in wanted:
-            entry = shards[shard_of(rel)].get(rel)
+            entry = self.store.entry(rel)
             if entry is None:
                 return None
             for kind, name, selected, waivable, extracts, findings, places in entry[1]:
@@ -87,9 +85,8 @@ class CheckCache:
             if origins[key][0] in touched:
                 by_file.setdefault(origins[key][0], []).append((*key, *_row(record)))
         self.store.keep({rel for rel, _ in origins.values()} | set(validation.fresh))
-        shards = self.store.shards
         for rel, rows in by_file.items():
-            old = shards[shard_of(rel)].get(rel)
+            old = self.store.entry(rel)
             current = validation.fresh.get(rel) or (old[0] if old else None)
             if current is not None:
                 self.store.put(rel, (current, rows))

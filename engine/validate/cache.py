@@ -18,6 +18,7 @@ import marshal
 import os
 import zlib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,12 @@ def trusted(cached: Stat, current: Stat | None, written: int) -> bool:
 
 def engine_digest(*folders: str) -> hashlib._Hash:
     """A digest of the engine's own files in `folders`: a changed engine never trusts results
-    of the old one."""
+    of the old one (a copy: callers add to it)."""
+    return _engine_digest(folders).copy()
+
+
+@cache
+def _engine_digest(folders: tuple[str, ...]) -> hashlib._Hash:  # read once per process
     package = Path(engine.__file__).parent
     digest = hashlib.sha256(engine.__version__.encode())
     for folder in folders:
@@ -146,6 +152,10 @@ class Store:
         if groups and not _stamped(meta, groups[0]):
             return None
         return entry
+
+    def entry(self, rel: str) -> Any:
+        """The entry as stored, trusted or not (None: none)."""
+        return self.shards[shard_of(rel)].get(rel)
 
     def put(self, rel: str, entry: Any) -> None:
         i = shard_of(rel)

@@ -47,9 +47,12 @@ class ValidationResult:
     inventory: Inventory
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
-    reread: int = 0
     facts: Facts | None = None  # what the checks across objects saw, of every file
     fresh: dict[str, Stat | None] = field(default_factory=dict)  # files re-read -> their stat
+
+    @property
+    def reread(self) -> int:
+        return len(self.fresh)
 
     @property
     def ok(self) -> bool:
@@ -110,9 +113,7 @@ def _validate(run: _Run, incremental: bool) -> ValidationResult:
     diags.sort(key=Diagnostic.sort_key)
     if cache is not None:
         cache.save(run.groups_stat, set(files.all()))
-    return ValidationResult(
-        run.inventory, diags, len(files.all()), len(run.fresh), run.facts, run.fresh
-    )
+    return ValidationResult(run.inventory, diags, len(files.all()), run.facts, run.fresh)
 
 
 def _always(rel: str, current: Stat | None) -> bool:
@@ -206,21 +207,23 @@ class _Run:
             diags.extend(self.fresh_object(kind, rel, doc, current))
         return diags
 
-    def check_object(self, kind: str, doc: Document) -> _Checked:
-        """Validate one parsed device or server file against the groups (in any process)."""
+    def check_object(
+        self, kind: str, doc: Document
+    ) -> tuple[list[Diagnostic], tuple[Any, ...] | None, str | None]:
+        """Validate one parsed device or server file against the groups (in any process):
+        its diagnostics, packed facts and name (None when it did not validate)."""
         obj, errors = _object(kind, doc, self.inventory.groups, self.groups_doc)
         _register(kind, doc, obj, self.inventory, self.groups_doc)
         if obj is None:
-            return doc.diagnostics + errors, None, None, None
+            return doc.diagnostics + errors, None, None
         if self.visitor is not None:
             self.visitor.visit_node(kind, obj)
-        packed = pack(node_facts(kind, obj))
-        return doc.diagnostics + errors, packed, obj.name, None
+        return doc.diagnostics + errors, pack(node_facts(kind, obj)), obj.name
 
     def fresh_object(
         self, kind: str, rel: str, doc: Document, current: Stat | None
     ) -> list[Diagnostic]:
-        diags, packed, name, _ = self.check_object(kind, doc)
+        diags, packed, name = self.check_object(kind, doc)
         if name is not None:
             self.facts.sources[(kind, name)] = self.inventory.sources[(kind, name)]
         return self.adopt(kind, rel, current, (diags, packed, None, None))
@@ -354,7 +357,7 @@ def _check_chunk(jobs: list[tuple[str, str]], run: _Run) -> list[_Checked]:
     itself for a small inventory)."""
     out: list[_Checked] = []
     for kind, rel in jobs:
-        diags, packed, name, _ = run.check_object(kind, read_file(run.repo / rel, rel))
+        diags, packed, name = run.check_object(kind, read_file(run.repo / rel, rel))
         produced = None
         if name is not None:
             if run.visitor is not None:
