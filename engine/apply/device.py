@@ -30,11 +30,11 @@ from engine.apply import verify
 from engine.apply.devices import Devices
 from engine.collect import DeviceState
 from engine.drivers import (
-    CommitConfirmError,
+    CommitConfirmException,
     CommitError,
-    ConnectError,
+    ConnectionException,
     DriverError,
-    ReplaceConfigError,
+    ReplaceConfigException,
     bundle,
 )
 from engine.plan.model import DevicePlan
@@ -86,7 +86,7 @@ def _open_and_commit(step: Step) -> Done | float:
         with step.devices.open(step.plan.name) as driver:
             early = _load_and_compare(step, driver, text)
             return early if early is not None else _commit(step, driver)
-    except ConnectError as exc:
+    except ConnectionException as exc:
         return Done(Outcome.UNREACHABLE, f"unreachable at apply time: {exc}")
     except DriverError as exc:
         return Done(Outcome.FAILED, f"{exc}: nothing changed")
@@ -96,7 +96,7 @@ def _commit(step: Step, driver: NetworkDriver) -> Done | float:
     committed = time.monotonic()
     try:
         driver.commit_config(revert_in=step.confirm_timeout)
-    except CommitConfirmError as exc:
+    except CommitConfirmException as exc:
         return Done(Outcome.FAILED, f"{exc}: nothing changed")
     except CommitError as exc:
         return _reverted(
@@ -112,10 +112,10 @@ def _load_and_compare(step: Step, driver: NetworkDriver, text: str) -> Done | No
     devices, plan = step.devices, step.plan
     try:
         driver.load_replace_candidate(config=text)
-    except ReplaceConfigError as exc:
+    except ReplaceConfigException as exc:
         return Done(Outcome.FAILED, f"the device rejected the candidate: {exc}; nothing changed")
     diff = driver.compare_config()
-    running = bundle.encode(driver.get_running_artifacts())
+    running = bundle.encode(driver.extensions.running_artifacts())
     stale = _stale(devices, plan, diff, running)
     if stale is not None:
         driver.discard_config()
@@ -154,7 +154,7 @@ def _confirm(step: Step, committed: float, after: DeviceState) -> Done:
     try:
         with devices.open(step.plan.name) as driver:
             driver.confirm_commit()
-    except CommitConfirmError:
+    except CommitConfirmException:
         return _await_revert(step, committed, "the commit-confirm timer fired before the confirm")
     except DriverError as exc:
         return _await_revert(step, committed, f"the confirm did not get through ({exc})")

@@ -36,7 +36,7 @@ class Devices:
 
     @contextmanager
     def open(self, name: str, timeout: float | None = None) -> Iterator[NetworkDriver]:
-        """An open driver; ConnectError (a DriverError) when the device cannot be reached."""
+        """An open driver; ConnectionException (a DriverError) when it cannot be reached."""
         obj = self.inventory.node(name)
         assert obj is not None, name
         creds = self.store.resolve(obj.management.credentials)

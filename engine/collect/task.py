@@ -10,7 +10,13 @@ from typing import Any, Literal
 from napalm.base import NetworkDriver
 from nornir.core.task import Result, Task
 
-from engine.drivers import ConnectAuthError, ConnectError, ConnectTimeoutError, bundle, get_driver
+from engine.drivers import (
+    ConnectAuthError,
+    ConnectionException,
+    ConnectTimeoutError,
+    bundle,
+    get_driver,
+)
 
 Status = Literal["ok", "unreachable", "auth_failed", "timeout", "error"]
 CONNECTION = "underlay"  # the name of the Nornir connection options the task reads
@@ -122,8 +128,8 @@ def _compare(driver: NetworkDriver, intended: str | None) -> tuple[str, str | No
     driver.load_replace_candidate(config=intended)
     try:
         diff = driver.compare_config()
-        running = getattr(driver, "get_running_artifacts", None)
-        return diff, bundle.encode(running()) if running else None
+        extensions = getattr(driver, "extensions", None)  # underlay's drivers; not napalm's
+        return diff, bundle.encode(extensions.running_artifacts()) if extensions else None
     finally:
         driver.discard_config()
 
@@ -139,7 +145,7 @@ def _status(exc: Exception) -> Status:
         return "auth_failed"
     if isinstance(exc, ConnectTimeoutError | TimeoutError):
         return "timeout"
-    if isinstance(exc, ConnectError):
+    if isinstance(exc, ConnectionException):
         return "unreachable"
     return "error"
 

@@ -16,8 +16,14 @@ Each method's docstring shows an exact example of what it returns.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import getpass
 import json
+import os
+import secrets
+import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,24 +32,31 @@ from napalm.base import NetworkDriver, models
 
 from engine.drivers import bundle, device, parse
 from engine.drivers.errors import (
-    CommandError,
-    CommitConfirmError,
+    CommandErrorException,
+    CommitConfirmException,
     CommitError,
-    ConnectError,
-    MergeConfigError,
-    ReplaceConfigError,
+    ConnectionException,
+    DriverError,
+    LockError,
+    MergeConfigException,
+    ReplaceConfigException,
     RollbackError,
 )
-from engine.drivers.ssh import Session, Target
+from engine.drivers.ssh import Completed, Session, Target
 from engine.render.platforms import AUTHORIZED_KEYS_DIR, SYSTEM_FILES
 
 DEFAULT_PORT = 22
+DEFAULT_LOCK_TIMEOUT = 60.0  # s a load waits for another session's configuration lock
+DEFAULT_LOCK_TTL = 600  # s until a dead session's lock may be taken over
+LOCK_POLL = 0.5
 
 
 @dataclass(frozen=True)
 class Candidate:
     text: str  # as loaded
     files: dict[str, str]  # managed files by path
+    removed: tuple[str, ...]  # managed files on the device that a replace deletes
+    managed: tuple[str, ...]  # the device's list of managed files once committed
     main: str | None  # the device's own config (frr.conf), if the candidate has one
     merge: bool
 
@@ -51,7 +64,12 @@ class Candidate:
 class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type stubs
     """Common part of the `frr` and `linux` drivers.
 
-    optional_args: port (22), key_file (a private key; else the password is used).
+    optional_args:
+        port (22); key_file (a private key; else the password is used);
+        lock_timeout (60): seconds a load waits for another session's configuration lock
+            before LockError names its holder (0: fail at once);
+        lock_ttl (600): seconds after which this session's lock, if it dies holding it,
+            expires and another session may take it over.
     """
 
     platform: ClassVar[str]
@@ -75,13 +93,23 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         )
         self.port = int(args.get("port", DEFAULT_PORT))
         self.key_file: str | None = args.get("key_file")
+        self.lock_timeout = float(args.get("lock_timeout", DEFAULT_LOCK_TIMEOUT))
+        self.lock_ttl = int(args.get("lock_ttl", DEFAULT_LOCK_TTL))
+        self.holder = _holder(username)
+        self.extensions = Extensions(self)
         self._session: Session | None = None
         self._candidate: Candidate | None = None
+        self._locked = False
+
+    def __exit__(self, exc_type: Any, exc_value: Any, exc_traceback: Any) -> None:
+        """Closes the session; an exception goes on up, without napalm's plea for a bug report
+        (every exception of ours is one of napalm's)."""
+        self.close()
 
     # ---------- connection ---------------------------------------------------------------------
 
     def open(self) -> None:
-        """Opens the one SSH session this driver uses; ConnectError/ConnectAuthError/
+        """Opens the one SSH session this driver uses; ConnectionException/ConnectAuthError/
         ConnectTimeoutError when it cannot. Returns None."""
         target = Target(
             self.hostname,
@@ -94,49 +122,88 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         self._session = Session(target)
 
     def close(self) -> None:
-        """Closes the session (a staged candidate stays on the device until discarded)."""
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        """Closes the session; a candidate still loaded is discarded and the lock released."""
+        if self._session is None:
+            return
+        if self._candidate is not None or self._locked:
+            with contextlib.suppress(DriverError):
+                self.discard_config()
+        self._session.close()
+        self._session = None
 
     def is_alive(self) -> models.AliveDict:
         """Example: {"is_alive": True}"""
         return {"is_alive": self._session is not None and self._session.alive()}
 
-    @property
-    def session(self) -> Session:
+    def _live(self) -> Session:
         if self._session is None:
-            raise ConnectError(f"{self.hostname}: not connected: call open() first")
+            raise ConnectionException(f"{self.hostname}: not connected: call open() first")
         return self._session
 
+    def _run(self, command: str, *, stdin: str | None = None) -> Completed:
+        """Runs `command` on the device; its exit status is returned, never raised."""
+        return self._live().run(command, stdin=stdin)
+
+    def _check(self, command: str, *, stdin: str | None = None) -> str:
+        """Runs `command` and returns its stdout; CommandErrorException unless it exits 0."""
+        return self._live().check(command, stdin=stdin)
+
     def _sudo(self, script: str) -> str:
-        return self.session.check(device.SUDO_SH, stdin=script)
+        return self._check(device.SUDO_SH, stdin=script)
 
     # ---------- candidate ----------------------------------------------------------------------
 
     def load_replace_candidate(
         self, filename: str | None = None, config: str | None = None
     ) -> None:
-        """Loads a complete candidate (a bundle; for frr also a plain frr.conf). Raises
-        ReplaceConfigError, with the device unchanged, for a candidate it rejects. Returns None."""
-        self._load(_text(filename, config), merge=False)
+        """Loads a complete candidate (a bundle; for frr also a plain frr.conf) into this
+        session's own candidate, holding the device's configuration lock until commit or
+        discard. Raises ReplaceConfigException (device unchanged) for a candidate it rejects,
+        LockError when another session holds the lock past lock_timeout. Returns None."""
+        self._load(_text(filename, config, ReplaceConfigException), merge=False)
 
     def load_merge_candidate(self, filename: str | None = None, config: str | None = None) -> None:
         """Loads a candidate merged into the running config on commit: its files replace those
-        files, its frr.conf lines are added to the running config. Raises MergeConfigError."""
-        self._load(_text(filename, config), merge=True)
+        files, its frr.conf lines are added to the running config. Raises
+        MergeConfigException, LockError. Returns None."""
+        self._load(_text(filename, config, MergeConfigException), merge=True)
 
     def _load(self, text: str, *, merge: bool) -> None:
-        error = MergeConfigError if merge else ReplaceConfigError
+        error = MergeConfigException if merge else ReplaceConfigException
+        self._lock()
         try:
             files, main = self._split(text)
-            self._sudo(device.stage_script({"main": main} if main is not None else {}))
+            removed, managed = self._managed_after(files, merge=merge)
+            staged = {"main": main} if main is not None else {}
+            self._sudo(device.stage_script(self.holder, staged))
             if main is not None:
-                self._check_main(f"{device.CANDIDATE_DIR}/main")
-        except (CommandError, bundle.BundleError) as exc:
+                self._check_main(f"{device.candidate_dir(self.holder.session)}/main")
+        except (CommandErrorException, bundle.BundleError) as exc:
             self.discard_config()
             raise error(f"{self.hostname}: candidate rejected: {exc}") from None
-        self._candidate = Candidate(text, files, main, merge)
+        self._candidate = Candidate(text, files, removed, managed, main, merge)
+
+    def _lock(self) -> None:
+        """Takes the device's configuration lock, waiting up to lock_timeout for its holder."""
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            done = self._run(device.SUDO_SH, stdin=device.lock_script(self.holder, self.lock_ttl))
+            if done.status == 0:
+                self._locked = True
+                return
+            if done.status != device.LOCKED_EXIT or time.monotonic() >= deadline:
+                raise LockError(f"{self.hostname}: cannot lock the configuration: {_why(done)}")
+            time.sleep(LOCK_POLL)
+
+    def _managed_after(
+        self, files: dict[str, str], *, merge: bool
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(files an earlier commit installed that a replace no longer holds: removed by the
+        commit, the managed files after the commit)."""
+        listed = device.parse_manifest(self._read_files([device.MANIFEST])[device.MANIFEST])
+        if merge:
+            return (), tuple(sorted({*listed, *files}))
+        return tuple(p for p in listed if p not in files), tuple(sorted(files))
 
     def _split(self, text: str) -> tuple[dict[str, str], str | None]:
         """The candidate's managed files and its main config (None when it has none)."""
@@ -145,11 +212,12 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         return files, main
 
     def _check_main(self, path: str) -> None:
-        """Raise CommandError when the staged main config is invalid (drivers with one)."""
+        """Raise CommandErrorException when the staged main config is invalid (drivers with
+        one)."""
 
     def compare_config(self) -> str:
-        """The changes the candidate makes, as unified diffs per file, the main config first;
-        "" when nothing would change (or nothing is loaded). Example:
+        """The changes the candidate makes, as unified diffs per file, the main config first,
+        stripped; "" when nothing would change (or nothing is loaded). Example:
 
             --- /etc/chrony/chrony.conf
             +++ /etc/chrony/chrony.conf
@@ -162,60 +230,74 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         if cand is None:
             return ""
         parts = [self._main_diff(cand)] if cand.main is not None else []
-        current = self._read_files(sorted(cand.files))
-        parts += [_file_diff(p, current[p], cand.files[p]) for p in sorted(cand.files)]
-        return "".join(parts)
+        current = self._read_files(sorted({*cand.files, *cand.removed}))
+        parts += [_file_diff(p, current[p], cand.files.get(p)) for p in sorted(current)]
+        return "".join(parts).strip()
 
     def _main_diff(self, candidate: Candidate) -> str:
         raise NotImplementedError  # only drivers with a main_config have a main config
 
     def discard_config(self) -> None:
-        """Forgets the candidate, on the device too. Returns None."""
+        """Forgets this session's candidate, on the device too, and releases the lock (another
+        session's candidate is never touched). Returns None."""
         self._candidate = None
-        self._sudo(device.discard_script())
+        self._locked = False
+        self._sudo(device.discard_script(self.holder))
 
     # ---------- commit, confirm, rollback -------------------------------------------------------
 
     def commit_config(self, message: str = "", revert_in: int | None = None) -> None:
-        """Applies the candidate after a snapshot of everything it touches. With `revert_in`
-        (seconds) a timer on the device restores the snapshot unless confirm_commit() comes
-        first; without it the change is persisted at once. Raises CommitError (device restored),
-        CommitConfirmError while a commit is pending. Returns None."""
+        """Applies the candidate after a snapshot of everything it touches (a replace also
+        deletes the managed files it no longer holds). With `revert_in` (seconds) a timer on
+        the device restores the snapshot unless confirm_commit() comes first; without it the
+        change is persisted at once. The lock is released. Raises CommitError (device
+        restored, or this session lost its lock: unchanged), CommitConfirmException while
+        another commit is pending (unchanged). Returns None."""
         cand = self._candidate
         if cand is None:
             raise CommitError(f"{self.hostname}: nothing to commit: load a candidate first")
+        files = {**cand.files, device.MANIFEST: device.manifest(cand.managed)}
         script = device.commit_script(
-            cand.files,
+            self.holder,
+            files,
+            cand.removed,
             self.main_config if cand.main is not None else None,
             merge=cand.merge,
             revert_in=revert_in,
         )
-        done = self.session.run(device.SUDO_SH, stdin=script)
-        if done.status == 3:
-            raise CommitConfirmError(f"{self.hostname}: a commit is pending confirmation")
-        if done.status != 0:
-            raise CommitError(f"{self.hostname}: commit failed, snapshot restored: {done.stderr}")
-        self.discard_config()
+        done = self._run(device.SUDO_SH, stdin=script)
+        if done.status == 0:  # the script dropped the candidate and released the lock
+            self._candidate, self._locked = None, False
+            return
+        with contextlib.suppress(DriverError):
+            self.discard_config()
+        if done.status == device.PENDING_EXIT:
+            raise CommitConfirmException(f"{self.hostname}: {_why(done)}; nothing changed")
+        raise CommitError(f"{self.hostname}: {_commit_failure(done)}")
 
     def confirm_commit(self) -> None:
-        """Disarms the commit-confirm timer and persists; CommitConfirmError when none is
-        pending. Returns None."""
-        done = self.session.run(device.SUDO_SH, stdin=device.confirm_script(self.main_config))
+        """Disarms the commit-confirm timer and persists. CommitConfirmException when no commit
+        is pending - above all when the timer has already fired and the device runs its
+        previous config again. Returns None."""
+        script = device.confirm_script(self.holder, self.main_config)
+        done = self._run(device.SUDO_SH, stdin=script)
+        if done.status == device.PENDING_EXIT:
+            raise CommitConfirmException(f"{self.hostname}: {_why(done)}")
         if done.status != 0:
-            raise CommitConfirmError(f"{self.hostname}: no commit is pending confirmation")
+            raise CommitConfirmException(f"{self.hostname}: confirm failed: {_why(done)}")
 
     def has_pending_commit(self) -> bool:
         """Example: True (a commit-confirm timer is armed on the device)"""
-        return self.session.run(device.SUDO_SH, stdin=device.pending_script()).status == 0
+        return self._run(device.SUDO_SH, stdin=device.pending_script()).status == 0
 
     def rollback(self) -> None:
         """Restores the snapshot of the last commit (disarming a pending timer); RollbackError
         when there is none. Returns None."""
-        done = self.session.run(device.SUDO_SH, stdin=device.rollback_script())
-        if done.status == 3:
+        done = self._run(device.SUDO_SH, stdin=device.rollback_script())
+        if done.status == device.PENDING_EXIT:
             raise RollbackError(f"{self.hostname}: nothing to roll back to")
         if done.status != 0:
-            raise RollbackError(f"{self.hostname}: rollback failed: {done.stderr.strip()}")
+            raise RollbackError(f"{self.hostname}: rollback failed: {_why(done)}")
 
     # ---------- getters ------------------------------------------------------------------------
 
@@ -223,7 +305,7 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         """Example: {"hostname": "fra1-leaf01", "fqdn": "fra1-leaf01", "vendor": "FRRouting",
         "model": "FRRouting", "serial_number": "", "os_version": "8.4.4", "uptime": 1607.35,
         "interface_list": ["eth1", "eth2", "lo", "mgmt0"]}"""
-        out = self.session.check(
+        out = self._check(
             "hostname; hostname -f 2>/dev/null || hostname; cut -d' ' -f1 /proc/uptime; "
             "ip -o link show | cut -d: -f2 | cut -d@ -f1 | tr -d '\\n'; echo; "
             "cat /sys/class/dmi/id/product_serial 2>/dev/null || true"
@@ -250,9 +332,9 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         """Example: {"eth1": {"is_up": True, "is_enabled": True, "description": "to fra1-spine01",
         "last_flapped": -1.0, "mtu": 1500, "speed": 10000.0, "mac_address": "EE:17:A5:8C:85:C2"}}
         """
-        links = json.loads(self.session.check("ip -j -d link show"))
+        links = json.loads(self._check("ip -j -d link show"))
         speeds = parse.speeds(
-            self.session.check(
+            self._check(
                 'for i in /sys/class/net/*; do echo "${i##*/} $(cat $i/speed 2>/dev/null)"; done'
             )
         )
@@ -269,7 +351,7 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
     def get_interfaces_ip(self) -> dict[str, models.InterfacesIPDict]:
         """Example: {"eth1": {"ipv4": {"198.18.1.0": {"prefix_length": 31}},
         "ipv6": {"fe80::ec17:a5ff:fe8c:85c2": {"prefix_length": 64}}}}"""
-        return parse.interfaces_ip(json.loads(self.session.check("ip -j addr show")))
+        return parse.interfaces_ip(json.loads(self._check("ip -j addr show")))
 
     def get_lldp_neighbors(self) -> dict[str, list[models.LLDPNeighborDict]]:
         """Example: {"eth1": [{"hostname": "fra1-spine01", "port": "eth3"}]}"""
@@ -282,7 +364,7 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         (bookworm) Linux 6.1.0 ...", "remote_system_capab": ["bridge", "router", "station",
         "wlan"], "remote_system_enable_capab": ["router"]}]}"""
         ports = f" ports {device.q(interface)}" if interface else ""
-        out = self.session.check(f"lldpcli -f json0 show neighbors details{ports}")
+        out = self._check(f"lldpcli -f json0 show neighbors details{ports}")
         return parse.lldp_detail(parse.json_or_empty(out))
 
     def get_ntp_servers(self) -> dict[str, models.NTPServerDict]:
@@ -324,13 +406,10 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
     def _startup(self) -> str:
         return ""
 
-    def get_running_artifacts(self) -> dict[str, str]:
-        """What compare_config diffs against: the current content of every path of the loaded
-        candidate (the main config as running), else of the default managed files; absent files
-        are left out. Example: {"/etc/frr/frr.conf": "frr version 8.4.4\\n...",
-        "/etc/issue.net": "Authorised access only\\n"}"""
+    def _running_artifacts(self) -> dict[str, str]:
+        """See Extensions.running_artifacts."""
         cand = self._candidate
-        paths = sorted(cand.files) if cand else self._managed_paths()
+        paths = sorted({*cand.files, *cand.removed}) if cand else self._managed_paths()
         found = {p: c for p, c in self._read_files(paths).items() if c is not None}
         if self.main_config and (cand is None or cand.main is not None):
             found[self.main_config.path] = self._running_main()
@@ -339,9 +418,12 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
     def _running_main(self) -> str:
         raise NotImplementedError
 
+    def _packages(self) -> dict[str, str]:
+        raise NotImplementedError  # only the linux driver reads packages
+
     def _managed_paths(self) -> list[str]:
         """The managed files present on the device (when no candidate says which)."""
-        listing = self.session.check(f"ls -1 {AUTHORIZED_KEYS_DIR} 2>/dev/null || true").split()
+        listing = self._check(f"ls -1 {AUTHORIZED_KEYS_DIR} 2>/dev/null || true").split()
         return [*MANAGED_FILES, *(f"{AUTHORIZED_KEYS_DIR}/{u}" for u in listing)]
 
     def _read_files(self, paths: list[str]) -> dict[str, str | None]:
@@ -351,23 +433,74 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         return device.parse_read_files(paths, out)
 
 
+class Extensions:
+    """underlay's calls beyond napalm's contract. An attribute, not methods of the driver:
+    napalm's signature test allows no public method napalm does not define.
+
+        driver.extensions.running_artifacts()   # {path: content} compare_config diffs against
+        driver.extensions.packages()            # linux: {package: version}
+    """
+
+    def __init__(self, driver: UnderlayDriver) -> None:
+        self._driver = driver
+
+    def running_artifacts(self) -> dict[str, str]:
+        """What compare_config diffs against: the current content of every path of the loaded
+        candidate (the main config as running; files a replace removes included), else of the
+        default managed files; absent files are left out. Example: {"/etc/frr/frr.conf":
+        "frr version 8.4.4\\n...", "/etc/issue.net": "Authorised access only\\n"}"""
+        return self._driver._running_artifacts()
+
+    def packages(self) -> dict[str, str]:
+        """Installed packages (servers). Example: {"openssh-server": "1:9.2p1-2+deb12u3"}"""
+        return self._driver._packages()
+
+
 CHRONY_CONF = "/etc/chrony/chrony.conf"
 MANAGED_FILES: tuple[str, ...] = tuple(sorted(SYSTEM_FILES))  # what render manages everywhere
 
 
-def _text(filename: str | None, config: str | None) -> str:
+def _text(filename: str | None, config: str | None, error: type[DriverError]) -> str:
     """napalm's rule: the file wins when both are given."""
     if filename is not None:
-        return Path(filename).read_text(encoding="utf-8")
+        try:
+            return Path(filename).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise error(f"cannot read the candidate {filename}: {exc.strerror}") from None
     if config is None:
-        raise ReplaceConfigError("no candidate: pass filename or config")
+        raise error("no candidate: pass filename or config")
     return config
 
 
-def _file_diff(path: str, current: str | None, intended: str) -> str:
+def _holder(username: str) -> device.Holder:
+    """This session, as other sessions see it: a random id, the user, host and process."""
+    who = f"{username or getpass.getuser()}@{socket.gethostname()} pid {os.getpid()}"
+    return device.Holder(session=f"u-{secrets.token_hex(6)}", describe=who)
+
+
+def _why(done: Completed) -> str:
+    """The device's own words: every line of stderr (else stdout), joined."""
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return " / ".join(line.strip() for line in lines if line.strip()) or f"exit {done.status}"
+
+
+def _commit_failure(done: Completed) -> str:
+    if done.status == device.RESTORED_EXIT:
+        return f"commit failed, snapshot restored: {_why(done)}"
+    if done.status == device.LOCKED_EXIT:
+        return f"commit refused, nothing changed: {_why(done)}"
+    if done.status == device.BUSY_EXIT:
+        return f"commit not started, nothing changed: {_why(done)}"
+    return f"commit failed (exit {done.status}), the device's state is unknown: {_why(done)}"
+
+
+def _file_diff(path: str, current: str | None, intended: str | None) -> str:
     before = (current or "").splitlines(keepends=True)
-    after = intended.splitlines(keepends=True)
+    after = (intended or "").splitlines(keepends=True)
     diff = difflib.unified_diff(
-        before, after, fromfile="/dev/null" if current is None else path, tofile=path
+        before,
+        after,
+        fromfile="/dev/null" if current is None else path,
+        tofile="/dev/null" if intended is None else path,
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in diff)

@@ -1,8 +1,12 @@
+# mypy: disable-error-code="misc"
+# (napalm ships no type stubs: subclassing its exceptions is subclassing Any)
 """Driver exceptions: one base under EngineError, one subclass per lifecycle step.
 
-Each subclass is also the napalm exception a napalm caller expects at that step (a
-`ConnectAuthError` is a `napalm.base.exceptions.ConnectAuthError`), so code written for any
-napalm driver catches ours unchanged.
+Each subclass is also the napalm exception a napalm caller expects at that step, under napalm's
+own name (a `ConnectAuthError` is a `napalm.base.exceptions.ConnectAuthError`), so code written
+for any napalm driver catches ours unchanged, and napalm's `with driver:` block recognises them
+(it prints a "NAPALM didn't catch this exception" plea for any name it does not know).
+`RollbackError` is the one step napalm has no exception for: it is a `NapalmException`.
 """
 
 from __future__ import annotations
@@ -12,44 +16,49 @@ from napalm.base import exceptions as napalm_errors
 from engine.errors import EngineError
 
 
-class DriverError(EngineError):
+class DriverError(EngineError, napalm_errors.NapalmException):
     """Base of every exception a driver of this package raises on purpose."""
 
 
-class DriverNotFound(DriverError, napalm_errors.ModuleImportError):  # type: ignore[misc]  # napalm is untyped
+class DriverNotFound(DriverError, napalm_errors.ModuleImportError):
     """No driver for a platform: not built in, not an entry point, not a napalm driver."""
 
 
-class ConnectError(DriverError, napalm_errors.ConnectionException):  # type: ignore[misc]  # napalm is untyped
+class ConnectionException(DriverError, napalm_errors.ConnectionException):
     """The device cannot be reached or the SSH session failed."""
 
 
-class ConnectAuthError(ConnectError, napalm_errors.ConnectAuthError):  # type: ignore[misc]  # napalm is untyped
+class ConnectAuthError(ConnectionException, napalm_errors.ConnectAuthError):
     """The device answered but refused the credentials."""
 
 
-class ConnectTimeoutError(ConnectError, napalm_errors.ConnectTimeoutError):  # type: ignore[misc]  # napalm is untyped
-    """The device did not answer within the timeout."""
+class ConnectTimeoutError(ConnectionException, napalm_errors.ConnectTimeoutError):
+    """The device did not answer (or did not speak SSH) within the timeout."""
 
 
-class CommandError(DriverError, napalm_errors.CommandErrorException):  # type: ignore[misc]  # napalm is untyped
+class CommandErrorException(DriverError, napalm_errors.CommandErrorException):
     """A command on the device failed (exit status, unparsable output, timeout)."""
 
 
-class MergeConfigError(DriverError, napalm_errors.MergeConfigException):  # type: ignore[misc]  # napalm is untyped
+class MergeConfigException(DriverError, napalm_errors.MergeConfigException):
     """A merge candidate was rejected; the device is unchanged."""
 
 
-class ReplaceConfigError(DriverError, napalm_errors.ReplaceConfigException):  # type: ignore[misc]  # napalm is untyped
+class ReplaceConfigException(DriverError, napalm_errors.ReplaceConfigException):
     """A replace candidate was rejected; the device is unchanged."""
 
 
-class CommitError(DriverError, napalm_errors.CommitError):  # type: ignore[misc]  # napalm is untyped
+class LockError(DriverError, napalm_errors.LockError):
+    """Another session holds the device's configuration lock (its holder is named)."""
+
+
+class CommitError(DriverError, napalm_errors.CommitError):
     """The candidate could not be committed; the device was restored to its previous config."""
 
 
-class CommitConfirmError(CommitError, napalm_errors.CommitConfirmException):  # type: ignore[misc]  # napalm is untyped
-    """Confirming (or arming) a commit-confirm failed, or none is pending."""
+class CommitConfirmException(DriverError, napalm_errors.CommitConfirmException):
+    """Confirming a commit failed because none is pending (the timer fired and reverted it, or
+    there was none), or a commit cannot be armed because another one is pending."""
 
 
 class RollbackError(DriverError):

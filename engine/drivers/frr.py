@@ -16,6 +16,7 @@ from napalm.base import models
 from engine.drivers import device, parse
 from engine.drivers.base import Candidate, UnderlayDriver
 from engine.drivers.bundle import is_bundle
+from engine.drivers.errors import CommandErrorException
 from engine.render.run import strip_banner
 
 FRR_CONF = "/etc/frr/frr.conf"
@@ -42,11 +43,14 @@ class FrrDriver(UnderlayDriver):
         return super()._split(text) if is_bundle(text) else ({}, text)
 
     def _check_main(self, path: str) -> None:
-        """`vtysh -C`: FRR's own offline syntax check, no daemon involved."""
-        self._sudo(f"vtysh -C -f {device.q(path)} >&2\n")
+        """`vtysh -C`: FRR's own offline syntax check, no daemon involved; the error names
+        every offending line of the candidate's frr.conf."""
+        done = self._run(device.SUDO_SH, stdin=f"vtysh -C -f {device.q(path)} 2>&1\n")
+        if done.status != 0:
+            raise CommandErrorException(f"{FRR_CONF}: {parse.vtysh_check_errors(done.stdout)}")
 
     def _main_diff(self, candidate: Candidate) -> str:
-        staged = f"{device.CANDIDATE_DIR}/main"
+        staged = f"{device.candidate_dir(self.holder.session)}/main"
         if candidate.merge:
             return _merge_diff(self._running_main(), candidate.main or "")
         out = self._sudo(f"{FRR_RELOAD} --test {staged} 2>/dev/null\n")
@@ -71,7 +75,7 @@ class FrrDriver(UnderlayDriver):
         return {name: str(itf.get("description", "")) for name, itf in data.items()}
 
     def _vtysh(self, command: str) -> str:
-        return self.session.check(f"vtysh -c {device.q(command)}")
+        return self._check(f"vtysh -c {device.q(command)}")
 
     def get_bgp_neighbors(self) -> dict[str, models.BGPStateNeighborsPerVRFDict]:
         """Example: {"global": {"router_id": "198.19.0.1", "peers": {"198.18.1.1": {

@@ -28,17 +28,17 @@ class LinuxDriver(UnderlayDriver):
 
     def _os_version(self) -> str:
         """ "Debian GNU/Linux 12 (bookworm), kernel 6.1.0-18-amd64" """
-        out = self.session.check('. /etc/os-release; echo "$PRETTY_NAME"; uname -r')
+        out = self._check('. /etc/os-release; echo "$PRETTY_NAME"; uname -r')
         name, kernel = [*out.splitlines(), "", ""][:2]
         return f"{name}, kernel {kernel}"
 
     def _model(self) -> str:
-        out = self.session.check("cat /sys/class/dmi/id/product_name 2>/dev/null || true")
+        out = self._check("cat /sys/class/dmi/id/product_name 2>/dev/null || true")
         return out.strip() or "Linux"
 
     def _running(self) -> str:
         """A bundle of the managed files as they are now."""
-        return bundle.encode(self.get_running_artifacts())
+        return bundle.encode(self._running_artifacts())
 
     def _running_main(self) -> str:
         return ""
@@ -49,9 +49,9 @@ class LinuxDriver(UnderlayDriver):
         Example:
         {"netops": {"level": 15, "password": "", "sshkeys": ["ssh-ed25519 AAAA... netops"]}}
         """
-        passwd = self.session.check("getent passwd").splitlines()
+        passwd = self._check("getent passwd").splitlines()
         admins = self._admins()
-        keyed = self.session.check(f"ls -1 {AUTHORIZED_KEYS_DIR} 2>/dev/null || true").split()
+        keyed = self._check(f"ls -1 {AUTHORIZED_KEYS_DIR} 2>/dev/null || true").split()
         users = {
             f[0]: int(f[2]) == 0 or f[0] in admins
             for f in (line.split(":") for line in passwd)
@@ -70,13 +70,13 @@ class LinuxDriver(UnderlayDriver):
 
     def _admins(self) -> set[str]:
         groups = " ".join(ADMIN_GROUPS)
-        out = self.session.check(f"getent group {groups} || true")
+        out = self._check(f"getent group {groups} || true")
         return {u for line in out.splitlines() for u in line.split(":")[-1].split(",") if u}
 
-    def get_packages(self) -> dict[str, str]:
-        """Installed packages (custom getter; napalm has none). Example:
+    def _packages(self) -> dict[str, str]:
+        """Installed packages (Extensions.packages; napalm has no such getter). Example:
         {"openssh-server": "1:9.2p1-2+deb12u3", "lldpd": "1.0.16-1+deb12u1"}"""
-        out = self.session.check(
+        out = self._check(
             "dpkg-query -W -f '${db:Status-Abbrev}\\t${Package}\\t${Version}\\n'"
         )
         fields = (line.split("\t") for line in out.splitlines())

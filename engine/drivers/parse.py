@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from napalm.base import models
@@ -82,11 +83,21 @@ def _lldp_neighbor(itf: dict[str, Any]) -> models.LLDPNeighborDetailDict:
         "remote_port_description": _first(port.get("descr")),
         "remote_system_name": _first(chassis.get("name")),
         "remote_system_description": _first(chassis.get("descr")),
-        "remote_system_capab": sorted(c["type"].lower() for c in capabilities),
+        "remote_system_capab": sorted(_capability(c["type"]) for c in capabilities),
         "remote_system_enable_capab": sorted(
-            c["type"].lower() for c in capabilities if c["enabled"]
+            _capability(c["type"]) for c in capabilities if c["enabled"]
         ),
     }
+
+
+# lldpd's capability names -> napalm's (napalm.base.constants.LLDP_CAPAB_TRANFORM_TABLE values)
+LLDP_CAPABILITIES = {"wlan": "wlan-access-point", "docsis": "docsis-cable-device"}
+
+
+def _capability(lldpd_type: str) -> str:
+    """Example: "Wlan" -> "wlan-access-point", "Router" -> "router" """
+    name = lldpd_type.lower()
+    return LLDP_CAPABILITIES.get(name, name)
 
 
 def lldp_neighbors(
@@ -200,3 +211,17 @@ def _diff_line(line: str, following: str, sign: str) -> str:
 
 def json_or_empty(text: str) -> Any:
     return json.loads(text) if text.strip() else {}
+
+
+def vtysh_check_errors(output: str) -> str:
+    """`vtysh -C` output -> the offending lines. Example:
+    "line 4: % Unknown command[4]: ip routee 1.2.3.0/24 Null0" ->
+    "line 4: % Unknown command: ip routee 1.2.3.0/24 Null0" """
+    found = [
+        re.sub(r"\[\d+\]:\s+", ": ", line.strip())
+        for line in output.splitlines()
+        if re.match(r"line \d+:", line.strip())
+    ]
+    if found:
+        return "; ".join(found)
+    return " / ".join(line.strip() for line in output.splitlines() if line.strip())

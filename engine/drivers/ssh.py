@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 import paramiko
 
-from engine.drivers.errors import CommandError, ConnectAuthError, ConnectError, ConnectTimeoutError
+from engine.drivers.errors import (
+    CommandErrorException,
+    ConnectAuthError,
+    ConnectionException,
+    ConnectTimeoutError,
+)
 
 
 @dataclass(frozen=True)
@@ -51,17 +56,18 @@ class Session:
             stdout, stderr = out.read().decode(), err.read().decode()
             status = out.channel.recv_exit_status()
         except TimeoutError as exc:
-            raise CommandError(f"{self.target.host}: {command!r} timed out: {exc}") from None
+            message = f"{self.target.host}: {command!r} timed out: {exc}"
+            raise CommandErrorException(message) from None
         except (paramiko.SSHException, OSError) as exc:
-            raise ConnectError(f"{self.target.host}: SSH session lost: {exc}") from None
+            raise ConnectionException(f"{self.target.host}: SSH session lost: {exc}") from None
         return Completed(command, status, stdout, stderr)
 
     def check(self, command: str, *, stdin: str | None = None) -> str:
-        """Run `command` and return its stdout; CommandError unless it exits 0."""
+        """Run `command` and return its stdout; CommandErrorException unless it exits 0."""
         done = self.run(command, stdin=stdin)
         if done.status != 0:
             detail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-            raise CommandError(
+            raise CommandErrorException(
                 f"{self.target.host}: {command!r} exited {done.status}: {' / '.join(detail)}"
             )
         return done.stdout
@@ -75,8 +81,9 @@ class Session:
 
 
 # A device busy with other sessions sometimes garbles the SSH handshake ("Invalid packet
-# blocking", "Error reading SSH protocol banner"): that is worth one more try; a refused
-# password, a timeout or a refused connection is not.
+# blocking", "Error reading SSH protocol banner") at once: that is worth one more try. A refused
+# password, a refused connection, or a port that accepts TCP but never speaks SSH (the handshake
+# fails only after the timeout) is not.
 _HANDSHAKE_ATTEMPTS = 2
 _RETRY_PAUSE = 0.5
 
@@ -84,6 +91,7 @@ _RETRY_PAUSE = 0.5
 def _connect(target: Target) -> paramiko.SSHClient:
     where = f"{target.host}:{target.port}"
     for attempt in range(1, _HANDSHAKE_ATTEMPTS + 1):
+        began = time.monotonic()
         try:
             return _connect_once(target)
         except paramiko.AuthenticationException as exc:
@@ -92,11 +100,15 @@ def _connect(target: Target) -> paramiko.SSHClient:
         except TimeoutError:
             raise ConnectTimeoutError(f"{where}: no answer within {target.timeout:g} s") from None
         except paramiko.SSHException as exc:
+            if time.monotonic() - began >= target.timeout / 2:
+                raise ConnectTimeoutError(
+                    f"{where}: no SSH handshake within {target.timeout:g} s ({exc})"
+                ) from None
             if attempt == _HANDSHAKE_ATTEMPTS:
-                raise ConnectError(f"{where}: cannot connect: {exc}") from None
+                raise ConnectionException(f"{where}: cannot connect: {exc}") from None
             time.sleep(_RETRY_PAUSE)
         except OSError as exc:
-            raise ConnectError(f"{where}: cannot connect: {exc}") from None
+            raise ConnectionException(f"{where}: cannot connect: {exc}") from None
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 

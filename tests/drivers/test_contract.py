@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 from napalm.base import models
 from napalm.base.exceptions import ConnectAuthError as NapalmAuthError
-from napalm.base.exceptions import ReplaceConfigException
 
 from engine.drivers import (
-    CommitConfirmError,
+    CommitConfirmException,
     ConnectAuthError,
-    ConnectError,
-    ReplaceConfigError,
+    ConnectionException,
+    ReplaceConfigException,
     RollbackError,
     UnderlayDriver,
     bundle,
+    device,
     get_driver,
 )
 from engine.render import render
@@ -147,7 +147,7 @@ def test_linux_users_and_packages(lab_devices: SampleLab) -> None:
     driver = lab_devices.driver(NODES["linux"])
     with driver:
         users = driver.get_users()  # type: ignore[attr-defined]
-        packages = driver.get_packages()  # type: ignore[attr-defined]
+        packages = driver.extensions.packages()
     declared = lab_devices.inventory.servers[NODES["linux"]].users
     for name, spec in declared.items():
         assert napalm_model(models.UsersDict, users[name])
@@ -170,7 +170,7 @@ def test_converged_device_has_no_diff(
 def test_commit_confirm_rollback_round_trip(
     driver: UnderlayDriver, lab_devices: SampleLab, platform: str
 ) -> None:
-    before = driver.get_running_artifacts()
+    before = driver.extensions.running_artifacts()
     changed = _changed(lab_devices, platform)
     _load(driver, changed)
     diff = driver.compare_config()
@@ -178,7 +178,7 @@ def test_commit_confirm_rollback_round_trip(
     assert ("ip route 198.18.251.0/24 Null0" in diff) is (platform == "frr")
     driver.commit_config(revert_in=30)
     assert driver.has_pending_commit()
-    with pytest.raises(CommitConfirmError):  # a second commit while one is pending
+    with pytest.raises(CommitConfirmException):  # a second commit while one is pending
         _load(driver, changed)
         driver.commit_config()
     driver.discard_config()
@@ -188,7 +188,7 @@ def test_commit_confirm_rollback_round_trip(
     assert driver.compare_config() == ""  # idempotent: nothing left to change
     driver.discard_config()
     driver.rollback()
-    assert driver.get_running_artifacts() == before
+    assert driver.extensions.running_artifacts() == before
     with pytest.raises(RollbackError):
         driver.rollback()  # the snapshot was used up
 
@@ -196,14 +196,14 @@ def test_commit_confirm_rollback_round_trip(
 def test_unconfirmed_commit_reverts_on_the_device(lab_devices: SampleLab, platform: str) -> None:
     driver = lab_devices.driver(NODES[platform])
     with driver:
-        before = driver.get_running_artifacts()
+        before = driver.extensions.running_artifacts()
         _load(driver, _changed(lab_devices, platform))
         driver.commit_config(revert_in=REVERT_IN)
-        assert driver.get_running_artifacts() != before
+        assert driver.extensions.running_artifacts() != before
     time.sleep(REVERT_IN + 2)  # the engine is gone: only the device's timer can revert
     with lab_devices.driver(NODES[platform]) as again:
         assert not again.has_pending_commit()
-        assert again.get_running_artifacts() == before
+        assert again.extensions.running_artifacts() == before
 
 
 def test_discard_leaves_no_candidate(
@@ -213,23 +213,23 @@ def test_discard_leaves_no_candidate(
     driver.discard_config()
     assert driver.compare_config() == ""
     assert driver.get_config(retrieve="candidate")["candidate"] == ""
-    assert driver.session.run("sudo -n test -e /run/underlay/candidate").status == 1
+    assert driver._check(f"sudo -n ls -A {device.CANDIDATES}") == ""
 
 
 def test_invalid_candidate_is_rejected(
     driver: UnderlayDriver, lab_devices: SampleLab, platform: str
 ) -> None:
-    before = driver.get_running_artifacts()
+    before = driver.extensions.running_artifacts()
     if platform == "frr":
         conf = _intended(lab_devices, platform)["/etc/frr/frr.conf"]
         bad = conf.replace("router bgp", "router bgpXX", 1)
     else:
         bad = "not a bundle: the linux driver manages files"
-    with pytest.raises(ReplaceConfigError) as caught:
+    with pytest.raises(ReplaceConfigException) as caught:
         driver.load_replace_candidate(config=bad)
     assert isinstance(caught.value, ReplaceConfigException)  # what napalm callers catch
     assert driver.compare_config() == ""
-    assert driver.get_running_artifacts() == before
+    assert driver.extensions.running_artifacts() == before
 
 
 def test_plain_frr_conf_candidate(lab_devices: SampleLab) -> None:
@@ -263,5 +263,5 @@ def test_password_login(lab_devices: SampleLab, platform: str) -> None:
 def test_nobody_answers(platform: str) -> None:
     cls: Any = get_driver(platform)
     driver = cls("198.18.0.250", "labuser", "x", timeout=5)
-    with pytest.raises(ConnectError):
+    with pytest.raises(ConnectionException):
         driver.open()
