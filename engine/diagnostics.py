@@ -169,5 +169,10 @@ def summarise(diagnostics: Iterable[Diagnostic]) -> dict[Severity, int]:
     return counts
 
 
+def blocking(d: Diagnostic) -> bool:
+    """An unwaived error: it fails `check` and refuses an apply."""
+    return d.severity is Severity.ERROR and d.waiver is None
+
+
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
-    return any(d.severity is Severity.ERROR and d.waiver is None for d in diagnostics)
+    return any(blocking(d) for d in diagnostics)

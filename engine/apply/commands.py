@@ -1,7 +1,8 @@
 """`underlay apply PLANFILE`: parse arguments, call the apply stage, render through views.apply.
 
 Exit codes: 0 applied, no changes, or already applied; 1 refused (stale plan, outside a change
-window, locked, invalid settings) or a device failed; 2 usage error or engine fault.
+window, unwaived standard errors, locked, invalid settings) or a device failed; 2 usage error or
+engine fault.
 """
 
 from __future__ import annotations
@@ -70,7 +71,9 @@ def add_parser(sub: Any) -> None:
         help="seconds after which a device reverts a commit that was not confirmed",
     )
     p.add_argument(
-        "--emergency", action="store_true", help="apply outside change windows and freezes"
+        "--emergency",
+        action="store_true",
+        help="apply outside change windows and freezes, or despite unwaived standard errors",
     )
     p.add_argument("--reason", metavar="TEXT", help="why (required with --emergency; recorded)")
     p.add_argument(

@@ -13,6 +13,7 @@ Example (JSON of ApplyReport, abridged):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -23,11 +24,28 @@ from engine.record import Outcome
 
 Status = Literal["applied", "failed", "refused", "no-changes", "already-applied"]
 RefusalKind = Literal[
-    "invalid-plan", "incompatible", "incomplete", "stale", "window", "locked", "lab", "settings"
+    "invalid-plan",
+    "incompatible",
+    "incomplete",
+    "stale",
+    "window",
+    "standards",
+    "locked",
+    "lab",
+    "settings",
 ]
 DEFAULT_CANARY = 1
 DEFAULT_BATCH = 5
 DEFAULT_CONFIRM_TIMEOUT = 60
+SHOWN = 20  # lines of a long list (findings) that a refusal or the text view shows
+
+
+def abridged(lines: Sequence[str], limit: int = SHOWN) -> tuple[str, ...]:
+    """At most `limit` lines, then how many more. Example: abridged(["a", "b", "c"], 2) ->
+    ("a", "b", "... and 1 more")"""
+    if len(lines) <= limit:
+        return tuple(lines)
+    return (*lines[:limit], f"... and {len(lines) - limit} more")
 
 
 class Refusal(Frozen):
@@ -80,6 +98,7 @@ class ApplyReport(Frozen):
     interrupted: tuple[Interrupted, ...] = ()
     lock_broken: str | None = None  # the stale lock's owner this run took over
     emergency_reason: str | None = None
+    overridden_findings: tuple[str, ...] = ()  # unwaived standard errors --emergency overrode
     window: str = ""  # why the change windows allowed this run
     record: str | None = None  # the finished audit record's id
     seconds: float = 0.0

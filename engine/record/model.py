@@ -4,6 +4,8 @@ A record's hash is the sha256 of its canonical JSON (sorted keys, no whitespace)
 `previous`, the hash of the record before it: editing or removing any record breaks the link
 of the one after it. Configs are not inside the record; the record holds the sha256 of each
 redacted config, and the texts are backups in the audit ref's tree (see engine.record.store).
+Fields added after records were first written (LATER_FIELDS) are left out of the stored and
+hashed form while empty, so every record written before them still hashes as it did.
 
 Example (JSON, as stored in `record.json`):
     {"format_version": 1, "kind": "apply", "phase": "finished",
@@ -31,6 +33,7 @@ from typing import Any, Literal
 from engine.frozen import Frozen
 
 FORMAT_VERSION = 1
+LATER_FIELDS = frozenset({"overridden_findings"})
 Kind = Literal["apply", "drift"]
 Phase = Literal["started", "finished"]
 
@@ -115,6 +118,8 @@ class Record(Frozen):
     started: datetime
     finished: datetime | None = None
     emergency_reason: str | None = None
+    # unwaived standard errors the emergency applied despite, as `path:line:col: error[CODE]: ...`
+    overridden_findings: tuple[str, ...] = ()
     acknowledges: tuple[str, ...] = ()  # runs of interrupted applies this run has dealt with
     devices: tuple[DeviceOutcome, ...] = ()
 
@@ -127,8 +132,13 @@ class Record(Frozen):
         """When the record was written: the end of the run, or its start for a 'started'."""
         return self.finished or self.started
 
+    def stored(self) -> dict[str, Any]:
+        """The record as stored and hashed: JSON data without the empty LATER_FIELDS."""
+        empty = {name for name in LATER_FIELDS if not getattr(self, name)}
+        return self.model_dump(mode="json", exclude=empty)
+
     def canonical(self) -> bytes:
-        return canonical_json(self.model_dump(mode="json"))
+        return canonical_json(self.stored())
 
     def hash(self) -> str:
         return hashlib.sha256(self.canonical()).hexdigest()

@@ -142,7 +142,7 @@ class AuditStore:
                 backups[name] = self._device_tree(name, configs.after)
             if configs.before is not None:
                 before[name] = self._device_tree(name, configs.before)
-        body = json.dumps(record.model_dump(mode="json"), indent=1, sort_keys=True) + "\n"
+        body = json.dumps(record.stored(), indent=1, sort_keys=True) + "\n"
         entries = [TreeEntry("record.json", BLOB_MODE, plumbing.write_blob(self.repo, body))]
         for folder, table in (("backups", backups), ("before", before)):
             if table:
@@ -245,6 +245,7 @@ def _redacted(record: Record, redact: Redact, configs: Mapping[str, Configs]) ->
         update={
             "devices": tuple(devices),
             "emergency_reason": _opt(redact, record.emergency_reason),
+            "overridden_findings": tuple(redact(f) for f in record.overridden_findings),
         }
     )
 

@@ -62,7 +62,7 @@ jobs:
     timeout-minutes: 30
 """,
     "merge": """\
-# Every merge to main: plan, apply with safety, verify, and push the audit records.
+# Every merge to main: check, plan, apply with safety, verify, and push the audit records.
 name: merge
 on:
   push:

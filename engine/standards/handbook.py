@@ -22,7 +22,9 @@ requires, why, and where it comes from. `underlay check` holds every pull reques
 and reports each finding at the line of the offending value (for a value inherited from a
 group: at the group's line, naming the object).
 
-- **error**: blocks the merge unless a waiver covers it; **warning** and **info**: reported only.
+- **error**: blocks the merge and the apply unless a waiver covers it (only
+  `underlay apply --emergency --reason` overrides it, on the record); **warning** and
+  **info**: reported only.
 - **Waivers** live in `standards/waivers.yaml`: `rule`, `target` (an object name or a selector),
   `reason`, `owner`, `ticket`, `expires`. A waived finding is still reported, as waived; an
   expired waiver is an error; a waiver that matches nothing is a warning. There are no inline

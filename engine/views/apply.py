@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from engine.apply.model import ApplyReport, DeviceResult
+from engine.apply.model import ApplyReport, DeviceResult, abridged
 
 NO_CHANGES = "No changes. Your infrastructure matches the configuration."
 ALREADY = "Nothing to do: every device already matches this plan (it was applied before)."
@@ -20,6 +20,7 @@ def text(report: ApplyReport) -> str:
         return "\n".join([*lines, NO_CHANGES]) + "\n"
     if report.window:
         lines.append(f"Change window: {report.window}")
+    lines += _overridden(report)
     for number, names in enumerate(report.batches, start=1):
         label = "canary" if number == 1 else f"batch {number}"
         lines.append(f"{label}: {', '.join(names)}")
@@ -45,6 +46,14 @@ def _interrupted(report: ApplyReport) -> list[str]:
         )
         lines += [f"  {f}" for f in run.findings] or ["  every device is consistent"]
     return lines
+
+
+def _overridden(report: ApplyReport) -> list[str]:
+    findings = report.overridden_findings
+    if not findings:
+        return []
+    head = f"EMERGENCY: applied despite {len(findings)} unwaived standard error(s):"
+    return [head, *(f"  {f}" for f in abridged(findings))]
 
 
 def _lock(report: ApplyReport) -> list[str]:

@@ -47,6 +47,8 @@ def record_line(record: Record) -> str:
         counts[d.outcome.value] = counts.get(d.outcome.value, 0) + 1
     outcomes = ", ".join(f"{n} {o}" for o, n in sorted(counts.items())) or "no devices"
     emergency = f" EMERGENCY: {record.emergency_reason}" if record.emergency_reason else ""
+    if record.overridden_findings:
+        emergency += f" (despite {len(record.overridden_findings)} unwaived standard error(s))"
     return (
         f"{_when(record.time)}  #{record.seq} {record.kind} {record.phase}  {record.run}  "
         f"by {record.actor.user}@{record.actor.host}  commit {record.commit[:12]}  "
@@ -60,6 +62,7 @@ def log_text(entries: list[Entry], device: str | None = None) -> str:
         record = entry.record
         assert record is not None
         lines.append(record_line(record))
+        lines += [f"    overrode: {f}" for f in record.overridden_findings]
         shown = [d for d in record.devices if device is None or d.name == device]
         lines += [
             f"    {d.name}: {d.outcome.value}" + (f" ({d.reason})" if d.reason else "")

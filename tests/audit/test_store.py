@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.plan.drift import AppliedRecord
-from engine.record import REF, AuditStore, Configs, Outcome, verify
+from engine.record import REF, AuditStore, Configs, Outcome, Record, verify
+from engine.record.model import canonical_json
+from engine.views.audit import log_text
 from tests.audit.conftest import SECRET, git, outcome, record, redact, write_records
 
 Repo = tuple[Path, dict[str, str]]
@@ -234,7 +236,10 @@ def test_records_never_hold_a_secret(fresh: Repo) -> None:
         update={"reason": f"device said: bad password {SECRET}"}
     )
     secretive = record("apply", "sec", shas["c1"], "2024-01-15T10:00:00", failed).model_copy(
-        update={"emergency_reason": f"outage, rotated {SECRET}"}
+        update={
+            "emergency_reason": f"outage, rotated {SECRET}",
+            "overridden_findings": (f"inventory/devices/r1.yaml:9:5: error[X]: key {SECRET}",),
+        }
     )
     store.append(secretive, redact=redact, configs={"r1": Configs(config, config + "x\n")})
     objects = [line.split()[0] for line in git(repo, "rev-list", "--objects", REF).splitlines()]
@@ -276,3 +281,29 @@ def test_a_repository_without_records_verifies(fresh: Repo) -> None:
         {},
         [],
     )
+
+
+FINDING = "inventory/groups.yaml:4:7: error[MGMT-NTP]: device r1: NTP must use both servers"
+
+
+def test_records_from_before_overridden_findings_still_hash_and_verify(fresh: Repo) -> None:
+    repo, shas = fresh
+    old = record("apply", "old", shas["c1"], "2024-01-15T10:00:00", outcome("r1"))
+    written_then = old.model_dump(mode="json")
+    del written_then["overridden_findings"]  # what the engine wrote before the field existed
+    assert old.hash() == hashlib.sha256(canonical_json(written_then)).hexdigest()
+    assert Record.model_validate(written_then).hash() == old.hash()
+    emergency = record("apply", "new", shas["c2"], "2024-02-15T10:00:00", outcome("r1"))
+    emergency = emergency.model_copy(
+        update={"emergency_reason": "INC-1", "overridden_findings": (FINDING,)}
+    )
+    assert emergency.hash() != emergency.model_copy(update={"overridden_findings": ()}).hash()
+    store = AuditStore(repo)
+    for each in (old, emergency):
+        store.append(each, redact=redact)
+    assert "overridden_findings" not in json.loads(git(repo, "show", f"{REF}~1:record.json"))
+    assert json.loads(git(repo, "show", f"{REF}:record.json"))["overridden_findings"] == [FINDING]
+    assert verify(store) == []
+    lines = log_text(store.entries()).splitlines()
+    assert lines[2].endswith("EMERGENCY: INC-1 (despite 1 unwaived standard error(s))")
+    assert lines[3] == f"    overrode: {FINDING}"

@@ -178,6 +178,24 @@ stages:
     assert proc.returncode == 0
 
 
+def test_the_merge_pipeline_checks_the_standards_before_plan_and_apply(repo: Path) -> None:
+    """A merge that bypassed the required checks (an NTP value breaking MGMT-NTP on every
+    object) stops at check: nothing is planned or applied; the audit stages still run."""
+    groups = repo / "inventory/groups.yaml"
+    ntp = "servers: [198.18.0.5, 198.18.0.6]"
+    assert groups.read_text().count(ntp) == 1
+    groups.write_text(groups.read_text().replace(ntp, "servers: [198.18.0.5, 198.18.0.9]"))
+    handle = git.Repo.init(repo, initial_branch="main")
+    handle.git.add("--all")
+    handle.index.commit("bypassed the required checks")
+    proc = underlay(repo, "pipeline", "run", "merge", env=_env())
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "inventory/groups.yaml:8:7: error[MGMT-NTP]" in proc.stdout
+    status = {x.split()[0]: x.split()[1] for x in proc.stdout.splitlines() if x.startswith("  ")}
+    assert status == {"check": "failed", "plan": "skipped", "apply": "skipped",
+                      "verify": "skipped", "record": "ok", "publish": "ok"}  # fmt: skip
+
+
 def test_missing_command_fails_with_exit_2(repo: Path) -> None:
     text = "description: x\nstages:\n  - name: f\n    run: [underlay, fly]\n"
     write_pipeline(repo, "future", text)
