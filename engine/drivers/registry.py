@@ -1,7 +1,13 @@
 """Platform -> driver class: built-ins, then the `underlay.drivers` entry points, then napalm.
 
-    get_driver("frr")     # FrrDriver
-    get_driver("eos")     # napalm's EOSDriver (napalm.get_network_driver)
+    get_driver("frr")             # FrrDriver
+    get_driver("linux")           # LinuxDriver (the inventory's platform name)
+    get_driver("underlay_linux")  # LinuxDriver too: its name for napalm's tools, see ALIASES
+    get_driver("eos")             # napalm's EOSDriver (napalm.get_network_driver)
+
+NAPALM's tools (napalm.get_network_driver, nornir_napalm, the napalm CLI) find the built-ins
+as "frr" and "underlay_linux" through the modules in engine/drivers/napalm_modules/
+(docs/drivers.md).
 
 A third-party package adds a platform with an entry point:
 
@@ -23,20 +29,26 @@ from engine.drivers.linux import LinuxDriver
 
 ENTRY_POINT_GROUP = "underlay.drivers"
 BUILTIN: dict[str, type[NetworkDriver]] = {"frr": FrrDriver, "linux": LinuxDriver}
+# Other names of built-ins. For napalm's tools `linux` would be the napalm-linux package's
+# driver (module napalm_linux), so ours is published as `underlay_linux`; the inventory keeps
+# `platform: linux`.
+ALIASES: dict[str, str] = {"underlay_linux": "linux"}
 
 
 def get_driver(platform: str) -> type[NetworkDriver]:
     """The driver class for `platform`; DriverNotFound when no source has one."""
-    if platform in BUILTIN:
-        return BUILTIN[platform]
+    builtin = BUILTIN.get(ALIASES.get(platform, platform))
+    if builtin is not None:
+        return builtin
     plugin = _entry_point(platform)
     if plugin is not None:
         return plugin
     try:
         return napalm.get_network_driver(platform)  # type: ignore[no-any-return]
     except ModuleImportError:
+        names = ", ".join([*BUILTIN, *ALIASES])
         raise DriverNotFound(
-            f"no driver for platform {platform!r}: not built in ({', '.join(BUILTIN)}), no "
+            f"no driver for platform {platform!r}: not built in ({names}), no "
             f"{ENTRY_POINT_GROUP!r} entry point, no napalm driver"
         ) from None
 
