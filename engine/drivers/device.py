@@ -4,9 +4,10 @@ Everything lives in STATE_DIR on the device, root-only, except the list of manag
 
     /run/underlay/mutex                 flock(1) file: every script that changes state, and the
                                         commit-confirm timer, run one at a time
-    /run/underlay/lock                  the configuration lock: "<session> <expires> <holder>";
-                                        taken at load, released at commit or discard; a lock
-                                        left by a dead session expires at <expires> (epoch s)
+    /run/underlay/lock                  the configuration lock: "<session> <expires> <sshd pid>
+                                        <holder>"; taken at load, released at commit or
+                                        discard; a lock whose SSH connection is gone is dead at
+                                        once, any other expires at <expires> (epoch s)
     /run/underlay/candidate/<session>/  each session's own loaded candidate (main = frr.conf)
     /run/underlay/rollback/             the snapshot taken just before the last commit:
         files/<n>                         previous content of managed file n (absent: no file)
@@ -112,25 +113,41 @@ def candidate_dir(session: str) -> str:
 
 def lock_script(holder: Holder, ttl: int) -> str:
     """Takes (or renews) the configuration lock for `ttl` seconds; exit LOCKED_EXIT, naming the
-    holder, while another session's lock has not expired. An expired lock is taken over and
-    the takeover logged."""
+    holder, while another session's lock holds. A lock is dead - taken over, and the takeover
+    logged - once it expired, or at once when the SSH connection that took it is gone (the
+    lock names that connection's sshd process: a killed client closes it)."""
     return _exclusive(
         "now=$(date +%s)",
         f"expires=$((now + {int(ttl)}))",
+        *_connection(),
         f"if [ -f {LOCK} ]; then",
-        f"  read -r owner expiry who < {LOCK}",
+        f"  read -r owner expiry holder_conn who < {LOCK}",
         f'  if [ "$owner" != {holder.session} ]; then',
-        '    if [ "$now" -lt "$expiry" ]; then',
+        '    if [ "$now" -lt "$expiry" ] && { [ "$holder_conn" = - ] || '
+        'kill -0 "$holder_conn" 2>/dev/null; }; then',
         f'      echo "locked by $who (session $owner; its lock expires in $((expiry - now)) s)"'
         f" >&2; exit {LOCKED_EXIT}",
         "    fi",
-        f'    echo "$(date -Is) lock: the expired lock of $who taken over by '
+        f'    echo "$(date -Is) lock: the dead lock of $who taken over by '
         f'{_sq(holder.describe)}" >> {LOG}',
         "  fi",
         "fi",
-        f"printf '%s %s %s\\n' {holder.session} \"$expires\" {q(holder.describe)} > {LOCK}.tmp",
+        f"printf '%s %s %s %s\\n' {holder.session} \"$expires\" \"$conn\" "
+        f"{q(holder.describe)} > {LOCK}.tmp",
         f"mv -f {LOCK}.tmp {LOCK}",
     )
+
+
+def _connection() -> list[str]:
+    """Sets $conn to the pid of the sshd process of this SSH connection ("-" if none)."""
+    return [
+        "conn=- p=$$",
+        'while [ "$p" -gt 1 ]; do',
+        '  if [ "$(cat /proc/$p/comm 2>/dev/null)" = sshd ]; then conn=$p; break; fi',
+        "  p=$(sed -n 's/^.*) . \\([0-9]*\\) .*/\\1/p' /proc/$p/stat 2>/dev/null)",
+        '  [ -n "$p" ] || break',
+        "done",
+    ]
 
 
 def unlock_script(holder: Holder) -> str:
@@ -325,7 +342,7 @@ def _holds(holder: Holder) -> str:
     return (
         f'if ! {{ [ -f {LOCK} ] && read -r owner _ < {LOCK} && [ "$owner" = {holder.session} ]; '
         f'}}; then echo "this session does not hold the configuration lock: '
-        f'$(cut -d" " -f3- {LOCK} 2>/dev/null)" >&2; exit {LOCKED_EXIT}; fi'
+        f'$(cut -d" " -f4- {LOCK} 2>/dev/null)" >&2; exit {LOCKED_EXIT}; fi'
     )
 
 

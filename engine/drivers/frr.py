@@ -17,6 +17,7 @@ from engine.drivers import device, parse
 from engine.drivers.base import Candidate, UnderlayDriver
 from engine.drivers.bundle import is_bundle
 from engine.drivers.errors import CommandErrorException
+from engine.drivers.operational import FrrOperational
 from engine.render.run import strip_banner
 
 FRR_CONF = "/etc/frr/frr.conf"
@@ -31,7 +32,7 @@ FRR = device.MainConfig(
 )
 
 
-class FrrDriver(UnderlayDriver):
+class FrrDriver(FrrOperational, UnderlayDriver):
     """napalm driver for FRRouting (tested with FRR 8.4 on Debian 12)."""
 
     platform: ClassVar[str] = "frr"

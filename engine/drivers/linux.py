@@ -14,13 +14,14 @@ from napalm.base import models
 
 from engine.drivers import bundle
 from engine.drivers.base import UnderlayDriver
+from engine.drivers.operational import LinuxOperational
 from engine.render.platforms import AUTHORIZED_KEYS_DIR
 
 ADMIN_GROUPS = ("sudo", "wheel", "adm")
 SHELLS_WITHOUT_LOGIN = ("nologin", "false", "sync")
 
 
-class LinuxDriver(UnderlayDriver):
+class LinuxDriver(LinuxOperational, UnderlayDriver):
     """napalm driver for Debian-like Linux servers."""
 
     platform: ClassVar[str] = "linux"

@@ -196,6 +196,11 @@ def frr_reload_diff(stdout: str, path: str) -> str:
     )
 
 
+# frr-reload.py lists a static route it deletes as its "no" form among the lines to add
+# (many vtysh -c deletions time out); a saved config never holds such a line
+STATIC_ROUTE_REMOVALS = ("no ip route ", "no ipv6 route ")
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
@@ -203,9 +208,11 @@ def _indent(line: str) -> int:
 def _diff_line(line: str, following: str, sign: str) -> str:
     if following.strip() and _indent(following) > _indent(line):
         return " " + line  # context of the changed line that follows
+    pad, text = line[: _indent(line)], line.strip()
+    if sign == "+" and text.startswith(STATIC_ROUTE_REMOVALS):
+        return "-" + pad + text[3:]  # frr-reload deletes static routes as "no" lines to add
     if sign == "+":
         return "+" + line
-    pad, text = line[: _indent(line)], line.strip()
     return "-" + pad + (text[3:] if text.startswith("no ") else "no " + text)
 
 

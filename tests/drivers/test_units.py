@@ -150,3 +150,14 @@ def test_chrony_servers() -> None:
             "prefer": True,
         },
     }
+
+
+def test_frr_reload_deletes_static_routes_as_no_lines_to_add() -> None:
+    """frr-reload.py 8.4 lists a deleted static route as `no ip route ...` under Lines To Add
+    (recorded from the lab after merging a route and replacing it away)."""
+    recorded = "\nLines To Delete\n===============\n\nLines To Add\n============\n"
+    recorded += "no ip route 198.18.252.0/24 Null0\nno ipv6 route 2001:db8::/64 Null0\n"
+    assert parse.frr_reload_diff(recorded, "/etc/frr/frr.conf").splitlines()[2:] == [
+        "-ip route 198.18.252.0/24 Null0",
+        "-ipv6 route 2001:db8::/64 Null0",
+    ]
