@@ -1,15 +1,18 @@
 """apply_plan(): the whole run, refusals first, then the rollout in batches, then the record.
 
-Order (each step may end the run with a Refusal; nothing is touched before step 6):
+Order (each step may end the run with a Refusal; nothing is touched before step 7, and no
+device is contacted before step 6):
 1. read the plan file (hash of its bytes); format/engine version; complete; anything to do;
 2. change windows and freezes at `now` (or --emergency --reason);
 3. the inventory content hash of the repository now;
-4. the lock (.underlay/apply.lock);
-5. interrupted applies in the audit store: every managed device is checked for a commit left
+4. the standards gate: `check` of the repository must find no unwaived error (or
+   --emergency --reason: the records keep the errors it overrode);
+5. the lock (.underlay/apply.lock);
+6. interrupted applies in the audit store: every managed device is checked for a commit left
    pending (rolled back now: it was never confirmed, its timer would do the same);
-6. re-collect the devices to change: each running config must be the one planned (by hash);
+7. re-collect the devices to change: each running config must be the one planned (by hash);
    a device already at the plan's target is "already applied", any other change is stale;
-7. a 'started' record; the canary batch, then batches of N in parallel; stop after the first
+8. a 'started' record; the canary batch, then batches of N in parallel; stop after the first
    batch with a failure; a 'finished' record with every outcome and the configs before/after.
 """
 
@@ -18,10 +21,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.apply import planfile, windows
+from engine.apply import gate, planfile, windows
 from engine.apply.device import Done, Step, apply_device
 from engine.apply.devices import Devices
 from engine.apply.lock import ApplyLock, LockError
@@ -52,6 +56,25 @@ FAILURES = frozenset({Outcome.FAILED, Outcome.ROLLED_BACK, Outcome.UNREACHABLE})
 NO_COMMIT = "0" * 40
 
 
+@dataclass(frozen=True)
+class Cleared:
+    """What the checks before the lock let through: why the change windows allow the run, and
+    the unwaived standard errors an emergency overrides."""
+
+    window: str
+    overridden: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Run:
+    """One apply run as its records name it."""
+
+    id: str
+    started: datetime
+    plan_hash: str | None
+    overridden: tuple[str, ...] = ()
+
+
 def apply_plan(
     repo: Path,
     inventory: Inventory,
@@ -74,12 +97,10 @@ def apply_plan(
     devices = Devices(
         inventory, secrets, options.timeout, options.lab_state_dir, workers=options.workers
     )
-    run, started = new_run("apply")
+    run = Run(*new_run("apply"), plan_hash, early.overridden)
     try:
-        with ApplyLock(repo, run, break_lock=options.break_lock) as lock:
-            report = _locked(
-                repo, plan, devices, options, (run, started, plan_hash), lock, on_started
-            )
+        with ApplyLock(repo, run.id, break_lock=options.break_lock) as lock:
+            report = _locked(repo, plan, devices, options, run, lock, on_started)
             broken = lock.broken.describe(datetime.now(UTC)) if lock.broken else None
     except LockError as exc:
         return _refused(Refusal(kind="locked", message=str(exc)), plan_hash)
@@ -88,7 +109,7 @@ def apply_plan(
     return report.model_copy(
         update={
             "plan_hash": plan_hash,
-            "window": early,
+            "window": early.window,
             "lock_broken": broken,
             "seconds": round(time.monotonic() - clock, 3),
         }
@@ -99,8 +120,8 @@ def _refused(refusal: Refusal | None, plan_hash: str | None) -> ApplyReport:
     return ApplyReport(status="refused", refusal=refusal, plan_hash=plan_hash)
 
 
-def _check_plan(repo: Path, plan: Plan, options: Options, now: datetime) -> ApplyReport | str:
-    """A report that ends the run here, or why the change windows allow it."""
+def _check_plan(repo: Path, plan: Plan, options: Options, now: datetime) -> ApplyReport | Cleared:
+    """A report that ends the run here, or what let it through."""
     for check in (planfile.compatible, planfile.incomplete):
         refusal = check(plan)
         if refusal is not None:
@@ -113,7 +134,10 @@ def _check_plan(repo: Path, plan: Plan, options: Options, now: datetime) -> Appl
     stale = planfile.inventory_changed(repo, plan)
     if stale is not None:
         return ApplyReport(status="refused", refusal=stale)
-    return allowed
+    errors = gate.unwaived_errors(repo, now.astimezone().date())
+    if errors and not options.emergency_reason:
+        return ApplyReport(status="refused", refusal=gate.refusal(errors))
+    return Cleared(allowed, errors)
 
 
 def _window(repo: Path, options: Options, now: datetime) -> Refusal | str:
@@ -146,17 +170,23 @@ def _locked(
     plan: Plan,
     devices: Devices,
     options: Options,
-    run: tuple[str, datetime, str | None],
+    run: Run,
     lock: ApplyLock,
     on_started: Callable[[str], None] | None,
 ) -> ApplyReport:
     audit = AuditStore(repo)
-    interrupted = _interrupted(audit, devices)
+    interrupted, rolled_back = _interrupted(audit, devices)
     wanted = [d for d in plan.devices if d.action is Action.UPDATE]
-    before = devices.observe([d.name for d in wanted])
+    recheck = [d for d in plan.devices if d.name in rolled_back and d.action is not Action.UPDATE]
+    before = devices.observe([d.name for d in [*wanted, *recheck]])
     stale, done = _preflight(plan, wanted, before, devices)
+    stale += _moved_by_the_recovery(recheck, before, devices)
     base = ApplyReport(
-        status="refused", run=run[0], commit=plan.repo_commit, interrupted=interrupted
+        status="refused",
+        run=run.id,
+        commit=plan.repo_commit,
+        interrupted=interrupted,
+        overridden_findings=run.overridden,
     )
     if stale:
         refusal = Refusal(
@@ -177,7 +207,7 @@ def _locked(
     redact = devices.redact
     audit.append(_record(plan, run, "started", ack, options), redact=redact)
     if on_started is not None:
-        on_started(run[0])
+        on_started(run.id)
     results = _rollout(plan, batches, before, devices, options)
     results += list(done.values())
     results += _skipped(plan, {r.name for r in results})
@@ -198,9 +228,13 @@ def _preflight(
     plan: Plan, wanted: Sequence[DevicePlan], states: dict[str, DeviceState], devices: Devices
 ) -> tuple[list[str], dict[str, DeviceResult]]:
     """(why devices are stale, devices already at the plan's target)."""
-    stale, done = [], {}
+    stale: list[str] = []
+    done: dict[str, DeviceResult] = {}
     for device in wanted:
         state = states[device.name]
+        if device.pending_commit:
+            stale.append(f"{device.name}: {PLANNED_PENDING}")
+            continue
         if state.status != "ok":
             continue  # it fails in its own batch, as unreachable, unless it is back by then
         _, candidate_hash = devices.candidate(device.name)
@@ -221,6 +255,29 @@ def _preflight(
         else:
             stale.append(f"{device.name}: its running config changed since the plan")
     return stale, done
+
+
+PLANNED_PENDING = (
+    "planned while an unconfirmed commit was pending on it (a config its timer was about to "
+    "revert)"
+)
+
+
+def _moved_by_the_recovery(
+    recheck: Sequence[DevicePlan], states: dict[str, DeviceState], devices: Devices
+) -> list[str]:
+    """Devices the plan leaves alone whose running config the recovery just rolled back: the
+    plan's "no change" was computed against a config they no longer run."""
+    stale = []
+    for device in recheck:
+        state = states[device.name]
+        moved = devices.running_hash(state.running_config) != device.running_config_hash
+        if device.pending_commit or state.status != "ok" or moved:
+            stale.append(
+                f"{device.name}: rolled back just now (an interrupted run's unconfirmed "
+                "commit): its running config is not the one planned"
+            )
+    return stale
 
 
 def _batches(names: Sequence[str], canary: int, size: int) -> list[list[str]]:
@@ -300,7 +357,7 @@ def _configs(results: Sequence[DeviceResult]) -> dict[str, Configs]:
 
 def _record(
     plan: Plan,
-    run: tuple[str, datetime, str | None],
+    run: Run,
     phase: str,
     acknowledges: tuple[str, ...],
     options: Options,
@@ -309,13 +366,14 @@ def _record(
     return Record(
         kind="apply",
         phase="started" if phase == "started" else "finished",
-        run=run[0],
+        run=run.id,
         actor=Actor.from_env(),
         commit=plan.repo_commit or NO_COMMIT,
-        plan_hash=run[2],
-        started=run[1],
+        plan_hash=run.plan_hash,
+        started=run.started,
         finished=datetime.now(UTC) if phase == "finished" else None,
         emergency_reason=options.emergency_reason,
+        overridden_findings=run.overridden,
         acknowledges=acknowledges,
         devices=tuple(
             DeviceOutcome(
@@ -334,14 +392,19 @@ def _record(
 # ---------- interrupted applies --------------------------------------------------------------
 
 
-def _interrupted(audit: AuditStore, devices: Devices) -> tuple[Interrupted, ...]:
-    """Earlier applies that never finished, and what a check of every device found."""
+def _interrupted(
+    audit: AuditStore, devices: Devices
+) -> tuple[tuple[Interrupted, ...], frozenset[str]]:
+    """Earlier applies that never finished, what a check of every device found, and the
+    devices whose pending commit was rolled back now."""
     found = audit.interrupted()
     if not found:
-        return ()
+        return (), frozenset()
     names = devices.manageable()
     with ThreadPoolExecutor(max_workers=min(devices.workers, max(1, len(names)))) as pool:
-        findings = [f for f in pool.map(lambda n: _consistent(devices, n), names) if f]
+        checked = list(zip(names, pool.map(lambda n: _consistent(devices, n), names), strict=True))
+    findings = [text for _, (text, _) in checked if text]
+    rolled_back = frozenset(name for name, (_, undone) in checked if undone)
     return tuple(
         Interrupted(
             run=r.run,
@@ -350,16 +413,17 @@ def _interrupted(audit: AuditStore, devices: Devices) -> tuple[Interrupted, ...]
             findings=tuple(findings),
         )
         for r in found
-    )
+    ), rolled_back
 
 
-def _consistent(devices: Devices, name: str) -> str | None:
-    """None when the device holds no pending commit; else what was done about it."""
+def _consistent(devices: Devices, name: str) -> tuple[str | None, bool]:
+    """(what was found and done, if anything; whether a pending commit was rolled back)."""
     try:
         with devices.open(name, timeout=5) as driver:
             if not driver.has_pending_commit():
-                return None
+                return None, False
             driver.rollback()
-            return f"{name}: an unconfirmed commit was pending: rolled back now"
+            return f"{name}: an unconfirmed commit was pending: rolled back now", True
     except DriverError as exc:
-        return f"{name}: cannot be checked ({exc}); a pending commit reverts on its own timer"
+        why = f"{name}: cannot be checked ({exc}); a pending commit reverts on its own timer"
+        return why, True

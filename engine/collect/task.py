@@ -52,7 +52,7 @@ class DeviceState:
     DeviceState(name="fra1-leaf03", platform="frr", status="ok", error=None,
                 running_config='{"format": "underlay-bundle/1", "files": {...}}\\n',
                 config_diff="--- /etc/chrony/chrony.conf\\n+++ ...", getters={"facts": {...}},
-                seconds=0.91)
+                seconds=0.91, pending_commit=False)
     """
 
     name: str
@@ -63,6 +63,7 @@ class DeviceState:
     config_diff: str  # compare_config() of the intended bundle; "" = no change
     getters: Mapping[str, Any]  # napalm-shaped results by getter name
     seconds: float
+    pending_commit: bool = False  # an unconfirmed commit runs: its timer will revert it
 
 
 def collect_device(task: Task, intended: str | None) -> Result:
@@ -89,6 +90,7 @@ def _collect(task: Task, intended: str | None, started: float) -> DeviceState:
     driver = _driver(task)
     driver.open()
     try:
+        pending = _pending(driver)
         diff, running = _compare(driver, intended)
         names = GETTERS.get(str(host.platform), DEFAULT_GETTERS)
         getters = {name: _get(driver, name) for name in names}
@@ -105,7 +107,16 @@ def _collect(task: Task, intended: str | None, started: float) -> DeviceState:
         diff,
         getters,
         time.monotonic() - started,
+        pending,
     )
+
+
+def _pending(driver: NetworkDriver) -> bool:
+    """Whether an unconfirmed commit is running (False for drivers without commit-confirm)."""
+    try:
+        return bool(driver.has_pending_commit())
+    except NotImplementedError:
+        return False
 
 
 def _driver(task: Task) -> NetworkDriver:

@@ -122,6 +122,7 @@ def _device_plan(
         # of the redacted text: a hash of a config whose secret is the only unknown part
         # would let anyone with the plan guess a weak secret offline
         running_config_hash=sha256(redact(state.running_config or "")),
+        pending_commit=state.pending_commit,
         services=impacts(inventory, name) if action is Action.UPDATE else (),
     )
 

@@ -6,7 +6,9 @@
   device did not - merged, not applied yet;
 - both: each changed;
 - unrecorded: underlay never applied this device, so nothing tells the two apart; it differs
-  from the repository all the same.
+  from the repository all the same;
+- in-flight: an unconfirmed commit is running on the device: whether it stays (confirmed) or
+  goes (its timer reverts it) is unknown now; the next run finds out.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Literal
 
 from engine.plan.model import Action, DevicePlan, Plan
 
-Origin = Literal["out-of-band", "pending", "both", "unrecorded"]
+Origin = Literal["out-of-band", "pending", "both", "unrecorded", "in-flight"]
+ORIGINS: tuple[Origin, ...] = ("out-of-band", "pending", "both", "unrecorded", "in-flight")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class DriftReport:
 
 
 def classify(device: DevicePlan, record: AppliedRecord | None) -> Origin:
+    if device.pending_commit:
+        return "in-flight"
     if record is None:
         return "unrecorded"
     device_changed = device.running_config_hash != record.running_config_hash
@@ -66,7 +71,7 @@ def drift(plan: Plan, records: Mapping[str, AppliedRecord]) -> DriftReport:
     items = []
     for device in plan.devices:
         differs = device.action is Action.UPDATE or device.state_changes or device.cabling
-        if not differs:
+        if not (differs or device.pending_commit):
             continue
         record = records.get(device.name)
         items.append(

@@ -65,6 +65,9 @@ class DevicePlan(Frozen):
     state_changes: tuple[StateChange, ...] = ()
     cabling: tuple[CablingFinding, ...] = ()
     running_config_hash: str | None = None
+    # an unconfirmed commit was running when the plan looked: the device was about to revert,
+    # so the diff was computed against a config it would not keep (apply refuses the device)
+    pending_commit: bool = False
     error: str | None = None
     services: tuple[ServiceImpact, ...] = ()
     seconds: float = 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from engine.plan.drift import DriftReport
+from engine.plan.drift import ORIGINS, DriftReport
 from engine.plan.model import Action, DevicePlan, Plan
 
 NO_CHANGES = "No changes. Your infrastructure matches the configuration."
@@ -17,6 +17,13 @@ _MARK = {
     Action.FAILED: "x",
     Action.SKIPPED: "-",
 }
+
+
+PENDING_NOTE = (
+    "an unconfirmed commit is pending on the device: its timer will revert it, so this diff "
+    "is against a config the device will not keep; apply refuses the device: plan again after "
+    "it is confirmed or reverted"
+)
 
 
 def summary_line(plan: Plan) -> str:
@@ -53,12 +60,15 @@ def _header(plan: Plan) -> str:
 def text(plan: Plan) -> str:
     lines = [_header(plan), ""]
     for device in plan.devices:
-        if device.action is Action.NOOP and not device.state_changes and not device.cabling:
+        quiet = not (device.state_changes or device.cabling or device.pending_commit)
+        if device.action is Action.NOOP and quiet:
             continue
         lines.append(
             f"{_MARK[device.action]} {device.name} ({device.platform}): {device.action}"
             + (f": {device.error}" if device.error else "")
         )
+        if device.pending_commit:
+            lines.append(f"    {PENDING_NOTE}")
         lines += ["    " + line for line in device.config_diff.rstrip().splitlines()]
         lines += [
             f"    state: {c.path}: {c.kind} (intended {c.intended!r}, actual {c.actual!r})"
@@ -126,6 +136,8 @@ def _device_md(device: DevicePlan) -> str:
     if device.cabling:
         title += f", {len(device.cabling)} cabling finding(s)"
     body = [f"<details><summary>{title}</summary>", ""]
+    if device.pending_commit:
+        body += [f"**{PENDING_NOTE}**", ""]
     if device.error:
         body += [f"Error: `{device.error}`", ""]
     if device.config_diff.strip():
@@ -156,7 +168,7 @@ def drift_text(report: DriftReport) -> str:
         lines += ["    " + line for line in item.config_diff.rstrip().splitlines()]
     counts = ", ".join(
         f"{report.count(o)} {o}"
-        for o in ("out-of-band", "pending", "both", "unrecorded")
+        for o in ORIGINS
         if report.count(o)
     )
     return "\n".join([*lines, "", f"Drift: {counts}."]) + "\n"
@@ -166,7 +178,7 @@ def drift_json(report: DriftReport) -> str:
     body = {
         "format_version": 1,
         "drifted": report.drifted,
-        "summary": {o: report.count(o) for o in ("out-of-band", "pending", "both", "unrecorded")},
+        "summary": {o: report.count(o) for o in ORIGINS},
         "devices": [dataclasses.asdict(item) for item in report.items],
         "plan": json.loads(report.plan.model_dump_json()),
     }

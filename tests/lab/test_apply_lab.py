@@ -21,13 +21,13 @@ from pathlib import Path
 import pytest
 
 from engine import lab
-from engine.apply import windows
 from engine.apply.model import ApplyReport, Options
 from engine.apply.run import apply_plan
 from engine.collect import collect
 from engine.plan.model import Action, Plan
 from engine.plan.run import run_drift, run_plan
 from engine.record import AuditStore, Outcome
+from engine.apply import windows
 from engine.validate import validate
 from engine.views import plan as plan_views
 from tests.lab.test_plan_lab import EXPECTED_UPDATES, _git_copy, _up
@@ -323,6 +323,49 @@ class TestFaults:
             assert report.refusal.details == (f"{LEAF}: its running config changed since the plan",)
         finally:
             _restore_leaf(repo, original)
+
+
+    def test_a_plan_made_under_pending_commits_is_refused_after_the_recovery(
+        self, repo: Path, state_dir: Path, tmp_path: Path
+    ) -> None:
+        """Issue 11: apply a change to every device, SIGKILL the apply after its canary was
+        confirmed while the next batch is pending, plan again, apply with --break-lock. The
+        recovery rolls the pending commits back, so the devices the second plan saw pending
+        are stale, never "no-op": refused by name. (Last in the class: it leaves the lab with
+        the canary changed.)"""
+        groups = repo / "inventory/groups.yaml"
+        text = groups.read_text().replace("monitored. Unauth", "recorded.  Unauth", 1)
+        groups.write_text(text)
+        _commit(repo, "banner everywhere")
+        plan = _plan(repo, state_dir, tmp_path / "plan.json")
+        names = sorted(d.name for d in plan.devices if d.action is Action.UPDATE)
+        assert len(names) > 10
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "engine.cli", "--repo", str(repo), "apply",
+             str(tmp_path / "plan.json"), "--lab-state-dir", str(state_dir), "--canary", "1",
+             "--batch", "30", "--confirm-timeout", "90", "--emergency", "--reason", "kill test"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_for_pending(state_dir, names[1], proc)  # batch 2 is committing
+            time.sleep(1)
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        second = _plan(repo, state_dir, tmp_path / "second.json")
+        pending = {d.name for d in second.devices if d.pending_commit}
+        assert pending and names[0] not in pending  # the canary was confirmed
+        assert "unconfirmed commit is pending" in plan_views.text(second)
+        report = _apply(repo, tmp_path / "second.json", state_dir, break_lock=True)
+        assert report.interrupted
+        assert any("rolled back" in f for f in report.interrupted[0].findings)
+        assert report.status == "refused" and report.refusal is not None
+        assert report.refusal.kind == "stale"
+        refused = {line.split(":")[0] for line in report.refusal.details}
+        assert pending <= refused, report.refusal.details
+        third = _plan(repo, state_dir, tmp_path / "third.json")
+        assert not any(d.pending_commit for d in third.devices)
+        assert {d.name for d in third.devices if d.action is Action.UPDATE} == set(names[1:])
 
 
 def _wait_for_pending(state_dir: Path, node: str, proc: subprocess.Popen[bytes]) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from engine.model.layout import Inventory
 from engine.plan import cabling
-from engine.plan.drift import AppliedRecord, classify
+from engine.plan.drift import AppliedRecord, classify, drift
 from engine.plan.model import Action, DevicePlan, Plan, Summary
 from engine.plan.state import actual_state, intended_state, state_changes
 from engine.validate import validate
@@ -154,3 +154,16 @@ def test_drift_classification() -> None:
     assert classify(device, AppliedRecord("c1", "want", "after")) == "out-of-band"
     assert classify(device, AppliedRecord("c1", "old", "live")) == "pending"
     assert classify(device, AppliedRecord("c1", "old", "after")) == "both"
+
+
+def test_a_device_with_an_unconfirmed_commit_is_in_flight_never_in_sync() -> None:
+    """Whether its commit stays or its timer reverts it is unknown: drift says so, and lists
+    it even when its config matches; the plan text says why apply will refuse it."""
+    device = DevicePlan(
+        name="r1", kind="device", platform="frr", action=Action.NOOP, pending_commit=True,
+        running_config_hash="live", candidate_hash="want",
+    )
+    assert classify(device, AppliedRecord("c1", "want", "live")) == "in-flight"
+    report = drift(_plan([device]), {"r1": AppliedRecord("c1", "want", "live")})
+    assert [i.origin for i in report.items] == ["in-flight"] and report.drifted
+    assert "unconfirmed commit is pending" in views.text(_plan([device]))
