@@ -22,8 +22,10 @@ from pathlib import Path
 from engine import lab
 from engine.apply.model import Options
 from engine.apply.run import apply_plan
+from engine.cli.lab_plug import credential_store
 from engine.plan.run import run_plan
 from engine.record import Outcome
+from engine.render import render_intended
 from engine.validate import validate
 from engine.views import plan as plan_views
 
@@ -108,12 +110,14 @@ def measure(repo: Path, label: str, batch: int) -> None:
         git(repo, "commit", "-qam", "one line on every device")
         inventory = validate(repo).inventory
         started = time.monotonic()
-        plan = run_plan(repo, inventory, lab_state_dir=state_dir)
+        intended = render_intended(inventory, [*inventory.devices, *inventory.servers])
+        store = credential_store(repo, inventory, state_dir)
+        plan = run_plan(repo, inventory, intended, store)
         print(f"{label}: plan {time.monotonic() - started:.1f} s, {plan.summary.change} to change")
         out = state_dir.parent / "plan.json"
         out.write_text(plan_views.json_view(plan))
-        options = Options(lab_state_dir=state_dir, batch=batch, timeout=30)
-        report = apply_plan(repo, inventory, out, options, now=NOW)
+        options = Options(batch=batch, timeout=30)
+        report = apply_plan(repo, inventory, out, options, intended, store, now=NOW)
         done = [d for d in report.devices if d.outcome is Outcome.CONFIRMED]
         per = [d.seconds for d in done]
         print(

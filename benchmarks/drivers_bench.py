@@ -14,9 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine import lab
+from engine.cli.lab_plug import credential_store
 from engine.collect import collect
 from engine.drivers import bundle, get_driver
-from engine.render import render
+from engine.render import render, render_intended
 from engine.validate import validate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -81,10 +82,13 @@ def main() -> None:
         state = lab.read_state(lab.LabPaths(state_dir))
         for platform in NODES:
             driver_times(state, inventory, platform, repeat)
-        nodes = len(inventory.devices) + len(inventory.servers)
+        names = [*inventory.devices, *inventory.servers]
+        nodes = len(names)
+        intended = render_intended(inventory, names)
+        store = credential_store(REPO, inventory, state_dir)
         for workers in (1, 20):
             seconds = timed(
-                lambda w=workers: collect(inventory, workers=w, lab_state_dir=state_dir), repeat
+                lambda w=workers: collect(inventory, names, intended, store, workers=w), repeat
             )
             print(
                 f"collect {nodes} nodes, workers={workers}: {seconds:.2f} s "

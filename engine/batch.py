@@ -6,6 +6,8 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_PROCESS = {"one_batch": False}
+
 
 @contextmanager
 def no_cyclic_gc() -> Iterator[None]:
@@ -22,3 +24,16 @@ def no_cyclic_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def one_batch_process() -> None:
+    """This process runs one batch command, then exits: with the cyclic collector back on, its
+    first pass would scan every object of the inventory once more (0.6 s for 15,000 files),
+    and freeing them one by one on the way out costs 50 ms more (engine.cli.app.run leaves
+    without freeing them)."""
+    gc.disable()
+    _PROCESS["one_batch"] = True
+
+
+def is_one_batch_process() -> bool:
+    return _PROCESS["one_batch"]

@@ -1,4 +1,9 @@
-"""The one base of the engine's value models: frozen, and unknown fields are errors."""
+"""The one base of the engine's value models: frozen, and unknown fields are errors.
+
+Every pydantic model of the engine derives from `Frozen`, directly or through a family's own
+base that adds to its config: `engine.model.inventory.Model` (the inventory) and
+`engine.standards.model.Model` (rules and waivers, whose fields may also be given by name).
+"""
 
 from __future__ import annotations
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine.apply.windows import ChangeWindows
 from engine.model.inventory import (
     CablingFile,
     ContractsFile,
@@ -26,6 +25,7 @@ from engine.model.inventory import (
 )
 from engine.pipeline.model import Pipeline
 from engine.standards.model import RulesFile, WaiversFile
+from engine.standards.windows import ChangeWindows
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE = "https://underlay.dev/schemas/"

@@ -7,8 +7,8 @@
    ~/.config/underlay/secrets.yaml:
        credentials:
          core-routers: {username: netops, password: "...", key_file: ~/.ssh/netops}
-3. for a repository whose devices all live in the lab (198.18.0.0/15): the lab's own user and
-   key, from the lab's state.json.
+3. further sources the caller plugs in (`sources=`): the CLI adds the lab's own user and key
+   for a repository whose devices live in the lab.
 
     store = CredentialStore(repo, inventory)
     creds = store.resolve("lab")     # Credentials(username="labuser", password=None, key_file=...)
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,9 @@ def secrets_file(env: Mapping[str, str] | None = None) -> Path:
     return Path(env.get(SECRETS_FILE_ENV) or DEFAULT_SECRETS_FILE).expanduser()
 
 
+Source = Callable[[str], "Credentials | None"]  # a credential set by name, or None
+
+
 class CredentialStore:
     """Resolves credential names once each and remembers every secret value it handed out."""
 
@@ -72,19 +75,19 @@ class CredentialStore:
         inventory: Inventory | None = None,
         *,
         env: Mapping[str, str] | None = None,
-        lab_state_dir: Path | str | None = None,  # the lab's default state directory
+        sources: Sequence[Source] = (),  # after the environment and the secrets file
     ) -> None:
         self.repo = repo
         self.inventory = inventory
         self.env = dict(os.environ if env is None else env)
-        self.lab_state_dir = None if lab_state_dir is None else Path(lab_state_dir)
+        self.sources = tuple(sources)
         self._resolved: dict[str, Credentials] = {}
         self._file: dict[str, Any] | None = None
 
     def resolve(self, name: str) -> Credentials:
         """The credential set `name`; SecretsError with how to define it when none has it."""
         if name not in self._resolved:
-            found = self._from_env(name) or self._from_file(name) or self._from_lab(name)
+            found = self._from_env(name) or self._from_file(name) or self._from_sources(name)
             if found is None:
                 raise SecretsError(_undefined(name, secrets_file(self.env)))
             self._resolved[name] = found
@@ -128,17 +131,8 @@ class CredentialStore:
             self._file = _read_secrets(secrets_file(self.env), self.repo)
         return self._file
 
-    def _from_lab(self, name: str) -> Credentials | None:
-        # the lab package (and Jinja2 with it) only when a lab is in question: `check` and
-        # `report` redact their output and should not pay for it
-        from engine.lab.inventory import lives_in_lab  # noqa: PLC0415
-        from engine.lab.state import DEFAULT_STATE_DIR, LabPaths, read_state  # noqa: PLC0415
-
-        if self.inventory is None or not lives_in_lab(self.inventory):
-            return None
-        state_dir = self.lab_state_dir or DEFAULT_STATE_DIR
-        state = read_state(LabPaths(state_dir))  # LabNotUpError: the lab is down
-        return Credentials(name, state.user, None, state.private_key, "lab")
+    def _from_sources(self, name: str) -> Credentials | None:
+        return next((found for source in self.sources if (found := source(name))), None)
 
 
 def redactor_for(
@@ -153,16 +147,23 @@ def redactor_for(
     for name in sorted({node.management.credentials for node in nodes} | set(credentials)):
         try:
             store.resolve(name)
-        except EngineError:  # undefined here, or the lab's own (key only) while it is down
+        except EngineError:  # undefined here: nothing to hide
             continue
     return store.redactor()
 
 
-def redactor_for_repo(repo: Path) -> Redactor:
-    """redactor_for the repository's own inventory (what validates of it)."""
-    from engine.validate import validate  # noqa: PLC0415 - validate imports this module's users
-
-    return redactor_for(repo, validate(repo).inventory)
+def known_secrets(env: Mapping[str, str] | None = None) -> set[str]:
+    """Every password of every credential set in the environment and in the secrets file: what
+    any repository's devices can use on this machine (the lab's own sets have keys only). An
+    unusable secrets file adds nothing here: the command that needs it reports it."""
+    env = os.environ if env is None else env
+    found = {v for k, v in env.items() if k.startswith(ENV_PREFIX) and k.endswith("_PASSWORD")}
+    try:
+        table = _read_secrets(secrets_file(env), None)
+    except EngineError:
+        return found
+    entries = [entry for entry in table.values() if isinstance(entry, dict)]
+    return found | {str(e["password"]) for e in entries if e.get("password") is not None}
 
 
 def _credentials(name: str, values: Mapping[str, str | None], source: str) -> Credentials:
@@ -193,8 +194,8 @@ def _undefined(name: str, path: Path) -> str:
     names = env_names(name)
     return (
         f"credentials {name!r} are not defined: set {names['username']} and "
-        f"{names['password']} or {names['key_file']}, or add `credentials: {{{name}: "
-        f"{{username: ..., password: ...}}}}` to {path}"
+        f"{names['password']} or {names['key_file']}, or add the set {name!r} (its username, "
+        f"and its password or key file) under `credentials:` in {path}"
     )
 
 

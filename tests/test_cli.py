@@ -1,7 +1,9 @@
-"""The command line: command words, lazy stage imports, help, exit codes."""
+"""The command line: command words, lazy stage imports, help, the one layer and exit table."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import subprocess
 import sys
@@ -9,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import _command_word, main
+from engine.cli import exits, main
+from engine.cli.app import _command_word
+from engine.cli.registry import COMMANDS
+from engine.errors import EngineError, Unavailable, UsageError
 
 HEAVY = (
     "nornir",
@@ -90,3 +95,64 @@ def test_a_corrupt_lab_state_is_reported_and_cleaned(
     assert "no lab in" in said.out + said.err
     assert main(["lab", "down", "--state-dir", str(state_dir)]) == 0
     assert not state_dir.exists()
+
+
+# ---------------------------------------------------------------- one layer, one table
+ENGINE = Path(__file__).parent.parent / "engine"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    return found | {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+
+
+def test_only_the_cli_parses_arguments_and_picks_views() -> None:
+    outside = [p for p in ENGINE.rglob("*.py") if p.parent.name not in ("cli", "views")]
+    assert [p.name for p in outside if p.name == "commands.py"] == []
+    assert [str(p) for p in outside if any(m.startswith("engine.views") for m in _imports(p))] == []
+    assert [str(p) for p in outside if "argparse" in _imports(p)] == []
+
+
+def test_every_exception_in_the_exit_table_exists() -> None:
+    for name in exits.FAULTS:
+        module, _, kind = name.rpartition(".")
+        assert issubclass(getattr(importlib.import_module(module), kind), BaseException), name
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (UsageError("x"), exits.FAULT),
+        (EngineError("x"), exits.FAULT),
+        (Unavailable("x"), exits.PROBLEMS),
+        (KeyboardInterrupt(), exits.INTERRUPTED),
+        (ValueError("a bug"), exits.FAULT),
+    ],
+)
+def test_exceptions_map_to_codes_through_one_table(exc: BaseException, code: int) -> None:
+    assert exits.fault(exc).code == code
+    assert exits.error(exits.fault(exc).code, two_means_changes=True) == exits.PROBLEMS
+
+
+@pytest.mark.parametrize(
+    ("argv", "changes"),
+    [
+        (["drift"], True),
+        (["plan", "--detailed-exitcode"], True),
+        (["plan", "--out", "p.json", "--detailed"], True),
+        (["plan", "--d"], True),
+        (["plan", "--out", "p.json"], False),
+        (["check"], False),
+        ([], False),
+    ],
+)
+def test_where_2_means_changes(argv: list[str], changes: bool) -> None:
+    assert exits.two_means_changes(_command_word(argv), argv) is changes
+
+
+def test_help_texts_are_defined_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """The one-line help of the command list is the description of the command's own help."""
+    for command, text in COMMANDS.items():
+        assert main([command, "--help"]) == 0
+        assert f"\n\n{text}\n" in capsys.readouterr().out, command

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.collect import collect
+from engine.cli.lab_plug import credential_store
 from engine.collect.hosts import nornir_inventory
 from engine.collect.task import CONNECTION
 from engine.lab import LabNotUpError
@@ -40,4 +40,4 @@ def test_nornir_inventory_from_models(tmp_path: Path) -> None:
 def test_lab_guard_before_any_contact(tmp_path: Path) -> None:
     inventory = validate(REPO_ROOT).inventory
     with pytest.raises(LabNotUpError, match=r"the lab is not running: run `underlay lab up`"):
-        collect(inventory, lab_state_dir=tmp_path / "no-lab")
+        credential_store(REPO_ROOT, inventory, tmp_path / "no-lab").resolve("lab")

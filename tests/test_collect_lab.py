@@ -9,12 +9,15 @@ from ipaddress import IPv4Address
 
 import pytest
 
+from engine.cli.lab_plug import lab_credentials
 from engine.collect import GETTERS, collect
 from engine.drivers import bundle
 from engine.model.layout import Inventory
-from engine.render import render
+from engine.render import render, render_intended
 from engine.secrets import CredentialStore
+from tests.conftest import REPO_ROOT
 from tests.drivers.samplelab import SampleLab, sample_lab
+from tests.lab.helpers import lab_inputs
 
 pytestmark = pytest.mark.lab
 
@@ -44,7 +47,9 @@ def _broken(inventory: Inventory) -> Inventory:
 
 
 def test_converged_lab_collects_without_diffs(lab_devices: SampleLab) -> None:
-    states = collect(lab_devices.inventory, lab_state_dir=lab_devices.state_dir)
+    inventory = lab_devices.inventory
+    names = [*inventory.devices, *inventory.servers]
+    states = collect(inventory, names, *lab_inputs(REPO_ROOT, inventory, lab_devices.state_dir))
     assert sorted(states) == sorted(
         [*lab_devices.inventory.devices, *lab_devices.inventory.servers]
     )
@@ -63,10 +68,12 @@ def test_failures_are_per_device(lab_devices: SampleLab) -> None:
         "UNDERLAY_SECRETS_FILE": "/nonexistent/secrets.yaml",
     }
     inventory = _broken(lab_devices.inventory)
-    store = CredentialStore(inventory=inventory, env=env, lab_state_dir=lab_devices.state_dir)
+    lab_user = lab_credentials(lab_devices.state_dir)
+    store = CredentialStore(inventory=inventory, env=env, sources=(lab_user,))
     names = [NOBODY, WRONG, "fra1-leaf01", "fra1-db01"]
+    intended = render_intended(inventory, names)
     started = time.monotonic()
-    states = collect(inventory, names, store=store, timeout=10, lab_state_dir=lab_devices.state_dir)
+    states = collect(inventory, names, intended, store, timeout=10)
     assert time.monotonic() - started < 10
     assert states[NOBODY].status == "unreachable" and "198.18.0.250" in str(states[NOBODY].error)
     assert states[WRONG].status == "auth_failed"

@@ -11,15 +11,10 @@ from typing import Any
 import pytest
 
 from engine.cli import main
+from engine.drivers.parse import RUNNING_CONFIG_BANNER, strip_banner
 from engine.model.inventory import Device, Server
 from engine.model.layout import Inventory
-from engine.render import (
-    RUNNING_CONFIG_BANNER,
-    RenderError,
-    render,
-    render_all,
-    strip_banner,
-)
+from engine.render import RenderError, render, render_all
 from engine.validate import validate
 from tests.conftest import REPO_ROOT
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.cli.lab_plug import lab_credentials
 from engine.lab.state import LabPaths, LabState, write_state
 from engine.secrets import REDACTED, CredentialStore, Redactor, SecretsError, env_names
 from engine.validate import validate
@@ -78,7 +79,9 @@ def test_lab_repo_uses_the_lab_user_and_key(tmp_path: Path) -> None:
     write_state(paths, state)
     inventory = validate(REPO_ROOT).inventory
     env = {"UNDERLAY_SECRETS_FILE": str(tmp_path / "none.yaml")}
-    store = CredentialStore(REPO_ROOT, inventory, env=env, lab_state_dir=paths.root)
+    store = CredentialStore(
+        REPO_ROOT, inventory, env=env, sources=(lab_credentials(paths.root),)
+    )
     creds = store.resolve("lab")
     assert (creds.username, creds.password, creds.key_file, creds.source) == (
         "labuser",

@@ -5,7 +5,7 @@ file and the running config it touches, and arms a timer on the device that rest
 snapshot unless the confirm comes. So whatever happens to this process or to the management
 path after the commit, the device returns to its previous config by itself.
 
-    result = apply_device(step)     # a DeviceResult value; never raises
+    done = apply_device(step)   # a Done: outcome, reason, running bundle after; never raises
 
 Outcomes:
 - confirmed: committed, verified, confirmed;

@@ -1,6 +1,6 @@
 """How apply reaches devices: drivers opened with the repository's credentials, re-collection.
 
-devices = Devices(inventory, store, timeout=15, lab_state_dir=state_dir)
+devices = Devices(inventory, store, intended, timeout=15)
 with devices.open("fra1-leaf01") as driver: driver.has_pending_commit()
 devices.observe(["fra1-leaf01"])["fra1-leaf01"].config_diff   # a fresh collect
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from napalm.base import NetworkDriver
 
@@ -18,8 +17,8 @@ from engine.collect import DeviceState, collect
 from engine.drivers import BUILTIN, bundle, get_driver
 from engine.model.inventory import Device, Server
 from engine.model.layout import Inventory
-from engine.plan.build import _canonical, sha256
-from engine.render import render
+from engine.plan.build import sha256
+from engine.render import Intended
 from engine.secrets import CredentialStore
 
 
@@ -27,8 +26,8 @@ from engine.secrets import CredentialStore
 class Devices:
     inventory: Inventory
     store: CredentialStore
+    intended: Intended  # rendered once for the whole run
     timeout: float
-    lab_state_dir: Path
     workers: int = 20
 
     def redact(self, text: str) -> str:
@@ -58,16 +57,15 @@ class Devices:
         return collect(
             self.inventory,
             names,
+            self.intended,
+            self.store,
             workers=min(self.workers, max(1, len(names))),
             timeout=timeout or self.timeout,
-            store=self.store,
-            lab_state_dir=self.lab_state_dir,
         )
 
     def candidate(self, name: str) -> tuple[str, str | None]:
         """(the rendered bundle, its hash as the plan computes candidate_hash)."""
-        artifacts = render(self.inventory, name).artifacts()
-        return bundle.encode(artifacts), sha256(_canonical(artifacts))
+        return bundle.encode(self.intended[name]), self.intended.hash(name)
 
     def manageable(self) -> list[str]:
         """Every device and server a built-in driver (with commit-confirm) manages."""

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from engine.frozen import Frozen
-from engine.lab.state import DEFAULT_STATE_DIR
 from engine.record import Outcome
 
 Status = Literal["applied", "failed", "refused", "no-changes", "already-applied"]
@@ -31,7 +29,6 @@ RefusalKind = Literal[
     "window",
     "standards",
     "locked",
-    "lab",
     "settings",
 ]
 DEFAULT_CANARY = 1
@@ -121,7 +118,6 @@ class Options:
     confirm_timeout: int = DEFAULT_CONFIRM_TIMEOUT
     emergency_reason: str | None = None
     break_lock: bool = False
-    lab_state_dir: Path = DEFAULT_STATE_DIR
     timeout: float = 15  # per SSH connection and command
     settle: float | None = None  # how long BGP may take to come back; default: confirm_timeout/2
     workers: int = 20  # devices contacted in parallel by the checks before the rollout

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.apply import gate, planfile, windows
+from engine.apply import gate, planfile
 from engine.apply.device import Done, Step, apply_device
 from engine.apply.devices import Devices
 from engine.apply.lock import ApplyLock, LockError
@@ -38,7 +38,6 @@ from engine.apply.model import (
 )
 from engine.collect import DeviceState
 from engine.drivers import DriverError
-from engine.lab import LabNotUpError
 from engine.model.layout import Inventory
 from engine.plan.model import Action, DevicePlan, Plan
 from engine.record import (
@@ -50,7 +49,9 @@ from engine.record import (
     Record,
     new_run,
 )
+from engine.render import Intended
 from engine.secrets import CredentialStore
+from engine.standards import windows
 
 FAILURES = frozenset({Outcome.FAILED, Outcome.ROLLED_BACK, Outcome.UNREACHABLE})
 NO_COMMIT = "0" * 40
@@ -80,12 +81,15 @@ def apply_plan(
     inventory: Inventory,
     plan_path: Path,
     options: Options,
+    intended: Intended,
+    store: CredentialStore,
     *,
     now: datetime | None = None,
-    store: CredentialStore | None = None,
     on_started: Callable[[str], None] | None = None,
 ) -> ApplyReport:
-    """Apply the saved plan at `plan_path` to the devices; the outcome is always a report."""
+    """Apply the saved plan at `plan_path` to the devices; the outcome is always a report.
+    `intended` is the repository's configs rendered now (at least the plan's devices): a
+    device whose rendered config is not the planned one is stale."""
     clock = time.monotonic()
     plan, plan_hash, refusal = planfile.read(plan_path)
     if plan is None or refusal is not None:
@@ -93,10 +97,7 @@ def apply_plan(
     early = _check_plan(repo, plan, options, now or datetime.now(UTC))
     if isinstance(early, ApplyReport):
         return early.model_copy(update={"plan_hash": plan_hash, "commit": plan.repo_commit})
-    secrets = store or CredentialStore(repo, inventory, lab_state_dir=options.lab_state_dir)
-    devices = Devices(
-        inventory, secrets, options.timeout, options.lab_state_dir, workers=options.workers
-    )
+    devices = Devices(inventory, store, intended, options.timeout, workers=options.workers)
     run = Run(*new_run("apply"), plan_hash, early.overridden)
     try:
         with ApplyLock(repo, run.id, break_lock=options.break_lock) as lock:
@@ -104,8 +105,6 @@ def apply_plan(
             broken = lock.broken.describe(datetime.now(UTC)) if lock.broken else None
     except LockError as exc:
         return _refused(Refusal(kind="locked", message=str(exc)), plan_hash)
-    except LabNotUpError as exc:
-        return _refused(Refusal(kind="lab", message=str(exc)), plan_hash)
     return report.model_copy(
         update={
             "plan_hash": plan_hash,

@@ -9,8 +9,6 @@ change that landed (up to `max_checks`) and at the period's end; verification is
 
 from __future__ import annotations
 
-import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,20 +80,3 @@ def _status(repo: git.Repo, commit: str, until: datetime) -> Compliance:
     when = datetime.fromtimestamp(repo.commit(commit).committed_date, UTC)
     with history.checkout(repo, commit) as folder:
         return history.compliance(folder, commit, min(when, until).date())
-
-
-def write_bundle(files: Mapping[str, str], out: Path) -> list[Path]:
-    """The bundle's files into folder `out`, or into one zip when `out` ends in .zip."""
-    if out.suffix == ".zip":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
-            for name, text in sorted(files.items()):
-                bundle.writestr(name, text)
-        return [out]
-    written = []
-    for name, text in sorted(files.items()):
-        target = out / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        written.append(target)
-    return written

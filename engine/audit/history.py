@@ -1,5 +1,6 @@
-"""The repository's own history, as the audit commands need it: main at a date, a commit's
-inventory checked out aside, who made a change and who approved it (commit trailers)."""
+"""The repository's own history, as the audit commands and the report need it: main at a date,
+a commit's inventory checked out aside, who made a change and who approved it (the trailers of
+the commit and of the merge that landed it, read by git's rules: engine.record.plumbing)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from engine.record.verify import MAINLINES
 from engine.standards import check
 
 FOLDERS = ("inventory", "standards")
-APPROVAL_TRAILERS = ("Reviewed-by", "Approved-by")
 
 
 @dataclass(frozen=True)
@@ -93,23 +93,22 @@ def change(repo: git.Repo, sha: str, main: str, with_files: bool = False) -> Cha
     landed = landed_in(repo, sha, main)
     found = plumbing.trailers(str(commit.message))
     if landed and landed != sha:
-        for key, values in plumbing.trailers(str(repo.commit(landed).message)).items():
-            found.setdefault(key, []).extend(values)
+        found += plumbing.trailers(str(repo.commit(landed).message))
     return Change(
         commit=sha,
         author=str(commit.author.name),
         email=str(commit.author.email),
         date=datetime.fromtimestamp(commit.authored_date, UTC),
         subject=str(commit.summary),
-        reviewed_by=_unique(found.get("Reviewed-by", [])),
-        approved_by=_unique(found.get("Approved-by", [])),
+        reviewed_by=_unique(found.all("Reviewed-by")),
+        approved_by=_unique(found.all("Approved-by")),
         landed_in=landed,
         files=tuple(sorted(str(f) for f in commit.stats.files)) if with_files else (),
     )
 
 
-def _unique(values: list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(values))
+def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))  # "Reviewed-by:" alone names nobody
 
 
 def landed_in(repo: git.Repo, sha: str, main: str) -> str | None:

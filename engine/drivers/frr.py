@@ -18,7 +18,7 @@ from engine.drivers.base import Candidate, UnderlayDriver
 from engine.drivers.bundle import is_bundle
 from engine.drivers.errors import CommandErrorException
 from engine.drivers.operational import FrrOperational
-from engine.render.run import strip_banner
+from engine.drivers.parse import strip_banner
 
 FRR_CONF = "/etc/frr/frr.conf"
 FRR_RELOAD = "/usr/lib/frr/frr-reload.py"

@@ -10,6 +10,13 @@ from napalm.base import models
 
 BGP_VRF_GLOBAL = "global"  # napalm's name for FRR's "default" VRF
 FRR_RELOAD_SECTIONS = {"Lines To Delete": "-", "Lines To Add": "+"}
+# What FRR prints before the configuration itself; `write memory` saves what follows it.
+RUNNING_CONFIG_BANNER = "Building configuration...\n\nCurrent configuration:\n!\n"
+
+
+def strip_banner(running_config: str) -> str:
+    """`show running-config` as FRR would save it: without the banner vtysh prints first."""
+    return running_config.removeprefix(RUNNING_CONFIG_BANNER)
 
 
 def interfaces(

@@ -33,10 +33,9 @@ from engine.lab.errors import (
 from engine.lab.host import preflight
 from engine.lab.inventory import BROWNFIELD, Difference, LabBuild, lab_spec, require_running
 from engine.lab.node import run_in_node
-from engine.lab.procs import runs_in
 from engine.lab.spec import LAB_RANGE, LabLink, LabNode, LabSpec, check_spec
 from engine.lab.state import DEFAULT_STATE_DIR, LabPaths, LabState, read_state
-from engine.lab.status import LabStatus, status
+from engine.lab.status import LabStatus, is_up, runs, status
 from engine.lab.teardown import DownReport, down
 
 __all__ = [
@@ -100,27 +99,3 @@ def node_exec(
     paths = LabPaths(Path(state_dir))
     read_state(paths).node(node)  # LabNotUpError for an unknown lab or node
     return run_in_node(paths, node, argv, input=input, timeout=timeout, cwd=cwd)
-
-
-def runs(spec: LabSpec, state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
-    """True when the lab in `state_dir` is up and has exactly `spec`'s nodes, management
-    addresses and cables (its configs may have changed since: applies change them)."""
-    if not is_up(state_dir):
-        return False
-    state = read_state(LabPaths(Path(state_dir)))
-    running = {(n.name, n.kind, n.mgmt_address) for n in state.nodes}
-    wanted = {(n.name, n.kind, str(n.mgmt_address)) for n in spec.nodes}
-    return running == wanted and set(state.links) == set(spec.links)
-
-
-def is_up(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
-    """True when a complete lab is recorded and every daemon it started is still running."""
-    try:
-        state = read_state(LabPaths(Path(state_dir)))
-    except LabNotUpError:
-        return False
-    return state.complete and all(
-        Path("/run/netns", n.name).exists()
-        and all(runs_in(p, n.namespaces) for p in n.pids.values())
-        for n in state.nodes
-    )

@@ -23,10 +23,10 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 from typing import Literal, Protocol
 
-from engine import lab
 from engine.lab.errors import LabNotUpError
 from engine.lab.spec import DEFAULT_BRIDGE_ADDRESS, LAB_RANGE, LabLink, LabNode, LabSpec
 from engine.lab.state import DEFAULT_STATE_DIR
+from engine.lab.status import is_up
 from engine.model.inventory import (
     BgpNeighbor,
     Cable,
@@ -316,7 +316,7 @@ def lives_in_lab(inventory: Inventory) -> bool:
 def require_running(inventory: Inventory, state_dir: Path | str = DEFAULT_STATE_DIR) -> None:
     """For commands that contact devices: refuse, instead of trying the network, when the
     repo's devices live in the lab and the lab is not up."""
-    if lives_in_lab(inventory) and not lab.is_up(state_dir):
+    if lives_in_lab(inventory) and not is_up(state_dir):
         raise LabNotUpError(NOT_RUNNING)
 
 

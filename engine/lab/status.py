@@ -1,4 +1,5 @@
-"""What a running lab looks like now: nodes, daemons, BGP sessions, LLDP neighbours."""
+"""Whether a lab is up, and what a running lab looks like now: nodes, daemons, BGP sessions,
+LLDP neighbours."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.lab.errors import LabNotUpError
 from engine.lab.probe import BgpSession, LldpNeighbour, bgp_sessions, lldp_neighbours, vtysh_json
 from engine.lab.procs import runs_in
-from engine.lab.state import LabPaths, NodeRecord, read_state
+from engine.lab.spec import LabSpec
+from engine.lab.state import DEFAULT_STATE_DIR, LabPaths, NodeRecord, read_state
 
 
 @dataclass(frozen=True)
@@ -78,3 +81,27 @@ def _bgp(paths: LabPaths, node: str) -> tuple[BgpSession, ...]:
     except ValueError:
         return ()  # bgpd running but not answering: the daemon status already says enough
     return bgp_sessions(summary)
+
+
+def runs(spec: LabSpec, state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
+    """True when the lab in `state_dir` is up and has exactly `spec`'s nodes, management
+    addresses and cables (its configs may have changed since: applies change them)."""
+    if not is_up(state_dir):
+        return False
+    state = read_state(LabPaths(Path(state_dir)))
+    running = {(n.name, n.kind, n.mgmt_address) for n in state.nodes}
+    wanted = {(n.name, n.kind, str(n.mgmt_address)) for n in spec.nodes}
+    return running == wanted and set(state.links) == set(spec.links)
+
+
+def is_up(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
+    """True when a complete lab is recorded and every daemon it started is still running."""
+    try:
+        state = read_state(LabPaths(Path(state_dir)))
+    except LabNotUpError:
+        return False
+    return state.complete and all(
+        Path("/run/netns", n.name).exists()
+        and all(runs_in(p, n.namespaces) for p in n.pids.values())
+        for n in state.nodes
+    )

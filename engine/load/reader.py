@@ -1,7 +1,8 @@
 """Safe YAML reading with a source position for every value.
 
-Documents are built from libyaml's event stream (ruamel.yaml's C parser) by a small iterative
-composer of our own, so that:
+Documents are built from libyaml's event stream (ruamel.yaml's C parser) by small iterative
+composers of our own: a fast one for the common clean file (plain data; positions are read
+again when first asked for) and, for anything it does not handle, the full one, so that:
 - no tag is ever constructed into an object (only the YAML core schema is understood);
 - every key and value keeps its line and column;
 - duplicate keys, alias bombs, deep nesting, binary or non-UTF-8 text and oversized files are

@@ -1,8 +1,10 @@
 """The inventory format v1 as pydantic models: frozen, and unknown fields are errors.
 
-One model per kind (see DESIGN.md "Inventory format v1"), plus one model per file shape
-(`SitesFile` is what inventory/sites.yaml holds). JSON Schemas in schemas/ are generated
-from these, so the editor, the CI and the engine agree on one definition.
+One model per kind (see DESIGN.md "Inventory format v1"), plus one model per collection
+file's shape (`SitesFile` is what inventory/sites.yaml holds; inventory/groups.yaml has none:
+a group holds any device or server field, and engine.schemagen derives its schema from those
+two). JSON Schemas in schemas/ are generated from these, so the editor, the CI and the engine
+agree on one definition.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Interface
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from engine.frozen import Frozen
 from engine.model.types import (
     ASN,
     Bool,
@@ -31,8 +34,8 @@ from engine.model.types import (
 )
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+class Model(Frozen):
+    """An inventory model: engine.frozen's base (frozen, unknown fields are errors)."""
 
 
 # ---------------------------------------------------------------- enums
@@ -382,10 +385,6 @@ class Service(Model):
 # ---------------------------------------------------------------- file shapes
 class SitesFile(Model):
     sites: dict[Name, Site]
-
-
-class GroupsFile(Model):
-    groups: dict[Name, dict[str, object]]
 
 
 class CablingFile(Model):

@@ -1,14 +1,18 @@
-"""Where each kind lives in a repository, and the validated inventory as one value."""
+"""Where each kind lives in a repository (and which of a repository's files are which kind),
+and the validated inventory as one value."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from engine.diagnostics import Pos
+from engine.diagnostics import Diagnostic, Pos, Severity
+from engine.errors import RepoError
+from engine.load.repo import yaml_files
 from engine.load.sourcemap import SourceMap
 from engine.model.inventory import (
     Cable,
@@ -46,6 +50,46 @@ OBJECT_FOLDERS: dict[str, tuple[str, type[Device] | type[Server]]] = {
     "device": ("inventory/devices", Device),
     "server": ("inventory/servers", Server),
 }
+
+
+@dataclass
+class InventoryFiles:
+    collections: list[str] = field(default_factory=list)
+    objects: dict[str, list[str]] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def all(self) -> list[str]:
+        return self.collections + [rel for rels in self.objects.values() for rel in rels]
+
+
+def discover(repo: Path) -> InventoryFiles:
+    """Classify every YAML file under inventory/; unknown ones are a warning, not ignored."""
+    root = repo / "inventory"
+    if not root.is_dir():
+        raise RepoError(
+            f"{repo}: no inventory/ folder (is this an underlay repository? "
+            "`underlay init PATH` creates one)"
+        )
+    found = InventoryFiles(objects={kind: [] for kind in OBJECT_FOLDERS})
+    known = {c.file for c in COLLECTIONS}
+    folders = {folder: kind for kind, (folder, _) in OBJECT_FOLDERS.items()}
+    for rel in sorted(yaml_files(root, "inventory")):
+        parent = rel.rpartition("/")[0]
+        if rel in known:
+            found.collections.append(rel)
+        elif parent in folders:
+            found.objects[folders[parent]].append(rel)
+        else:
+            found.diagnostics.append(
+                Diagnostic(
+                    "S204",
+                    Severity.WARNING,
+                    "file is not part of the inventory layout; ignored",
+                    Pos(rel, 1, 1),
+                    "see README: inventory/devices/NAME.yaml, inventory/sites.yaml, ...",
+                )
+            )
+    return found
 
 
 @dataclass

@@ -65,12 +65,13 @@ def body(text: str) -> str:
     return f"{MARKER}\n{text}"
 
 
-def post(file: Path, env: Mapping[str, str]) -> Outcome:
+def post(file: Path, text: str, env: Mapping[str, str]) -> Outcome:
+    """Post `text` (the content of `file`, as the caller had it redacted) to the PR."""
     where = target(env)
     if where is None:
         return Outcome(False, f"not a pull request build: the plan is in {file}")
     existing = _find(where)
-    payload = {"body": body(file.read_text(encoding="utf-8"))}
+    payload = {"body": body(text)}
     if existing is None:
         _call(where, "POST", f"issues/{where.number}/comments", payload)
         return Outcome(True, f"posted the plan to pull request #{where.number}")

@@ -1,7 +1,7 @@
 """Running a pipeline: each stage is `underlay ...` in a subprocess, its outcome a value.
 
 The runner prints nothing itself; a callback receives each stage's result as it finishes, and
-the views (engine.pipeline.views) turn results into progress lines and a summary.
+the CLI's views turn results into progress lines and a summary.
 """
 
 from __future__ import annotations
@@ -56,17 +56,6 @@ class PipelineResult:
     @property
     def failed(self) -> tuple[StageResult, ...]:
         return tuple(s for s in self.stages if s.status in _FAILURES)
-
-    @property
-    def exit_code(self) -> int:
-        """0 ok; 1 a stage found problems in the user's data; 2 a fault (or a missing command)."""
-        return max((_fault_level(s) for s in self.failed), default=0)
-
-
-def _fault_level(stage: StageResult) -> int:
-    if stage.status is Status.UNAVAILABLE or stage.exit_code is None:
-        return 2
-    return 1 if stage.exit_code == 1 else 2
 
 
 @dataclass
@@ -140,7 +129,7 @@ def _skip_reason(stage: Stage, before: list[StageResult]) -> str:
 
 
 def _execute(stage: Stage, argv: tuple[str, ...], ctx: Context) -> StageResult:
-    command = [sys.executable, "-m", "engine.cli", "--repo", str(ctx.repo), *argv[1:]]
+    command = [sys.executable, "-m", "engine.cli", "--repo", str(ctx.repo.resolve()), *argv[1:]]
     env = {**ctx.env, "UNDERLAY_PIPELINE": ctx.name, "UNDERLAY_ARTIFACTS": ctx.artifacts}
     start = time.monotonic()
     try:

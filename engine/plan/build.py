@@ -22,6 +22,8 @@ from engine.plan.model import (
     Summary,
 )
 from engine.plan.state import actual_state, intended_state, state_changes
+from engine.record import GitError
+from engine.render import artifacts_hash
 
 Redact = Callable[[str], str]
 _STATUS_ACTION = {"unreachable": Action.UNREACHABLE, "timeout": Action.UNREACHABLE}
@@ -38,14 +40,21 @@ def inventory_hash(repo: Path) -> str:
 
 
 def repo_commit(repo: Path) -> tuple[str | None, bool]:
-    """(HEAD commit, dirty) of the repository, or (None, False) outside git."""
-    try:
-        import git  # noqa: PLC0415 - gitpython is slow to import; only plans need it here
+    """(HEAD commit, dirty) of the repository, or (None, False) outside git; GitError when it
+    is a git repository that git cannot read (a plan must not silently lose its commit)."""
+    import git  # noqa: PLC0415 - gitpython is slow to import; only plans need it here
 
+    try:
         found = git.Repo(repo, search_parent_directories=True)
+        if not found.head.is_valid():
+            return None, found.is_dirty(untracked_files=True)  # no commit yet
         return found.head.commit.hexsha, found.is_dirty(untracked_files=True)
-    except Exception:
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        if any((folder / ".git").exists() for folder in (repo, *repo.resolve().parents)):
+            raise GitError(f"{repo}: git cannot read this repository (.git is broken)") from None
         return None, False
+    except (ValueError, git.GitError) as exc:
+        raise GitError(f"{repo}: git cannot read this repository: {exc}") from None
 
 
 def sha256(text: str | None) -> str | None:
@@ -116,7 +125,7 @@ def _device_plan(
         **base,
         action=action,
         config_diff=redact(state.config_diff),
-        candidate_hash=sha256(_canonical(candidate)),
+        candidate_hash=artifacts_hash(candidate),
         state_changes=changes,
         cabling=cabling.for_device(findings, name),
         # of the redacted text: a hash of a config whose secret is the only unknown part
@@ -125,10 +134,6 @@ def _device_plan(
         pending_commit=state.pending_commit,
         services=impacts(inventory, name) if action is Action.UPDATE else (),
     )
-
-
-def _canonical(artifacts: Mapping[str, str]) -> str:
-    return "".join(f"{path}\0{body}\0" for path, body in sorted(artifacts.items()))
 
 
 def _skipped(inventory: Inventory, name: str, why: str) -> DevicePlan:

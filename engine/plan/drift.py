@@ -18,18 +18,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from engine.plan.model import Action, DevicePlan, Plan
+from engine.record.model import AppliedRecord
 
 Origin = Literal["out-of-band", "pending", "both", "unrecorded", "in-flight"]
 ORIGINS: tuple[Origin, ...] = ("out-of-band", "pending", "both", "unrecorded", "in-flight")
-
-
-@dataclass(frozen=True)
-class AppliedRecord:
-    """What the audit trail knows of a device's last successful apply."""
-
-    commit: str
-    candidate_hash: str  # the rendered artifacts that were applied
-    running_config_hash: str  # the running config right after the apply
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,20 @@
-"""Plan and drift, end to end: validate -> select -> render -> collect -> plan -> record."""
+"""Plan and drift: select -> collect (against the configs rendered once by the caller) -> plan
+-> record. Credentials come from the caller's CredentialStore (the lab is one of its sources)."""
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.collect import collect
 from engine.errors import UsageError
-from engine.lab.state import DEFAULT_STATE_DIR
 from engine.model.layout import Inventory
 from engine.plan.build import make_plan
 from engine.plan.drift import DriftReport, drift
 from engine.plan.model import Action, Plan
 from engine.record import Actor, AuditStore, DeviceOutcome, Outcome, Record, new_run
-from engine.render import PROFILES, render
 from engine.secrets import CredentialStore
 
 SELECTORS = ("site", "role", "tag", "platform", "kind")
@@ -54,59 +53,41 @@ def _matches(inventory: Inventory, name: str, selector: str) -> bool:
 def run_plan(
     repo: Path,
     inventory: Inventory,
+    intended: Mapping[str, Mapping[str, str]],
+    store: CredentialStore,
     limit: Sequence[str] = (),
     *,
     workers: int = 20,
     timeout: float = 30,
-    lab_state_dir: Path = DEFAULT_STATE_DIR,
-    store: CredentialStore | None = None,
 ) -> Plan:
-    """`store` resolves credentials and remembers every secret it handed out, for redaction."""
+    """The plan of the devices `limit` selects, against their `intended` artifacts (rendered
+    once by the caller; a device without them is not compared). `store` resolves credentials
+    and remembers every secret it handed out, for redaction."""
     names = select(inventory, limit)
-    store = store or CredentialStore(repo, inventory, lab_state_dir=lab_state_dir)
-    states = collect(
-        inventory,
-        names,
-        workers=workers,
-        timeout=timeout,
-        store=store,
-        lab_state_dir=lab_state_dir,
-    )
-    candidates = {n: render(inventory, n).artifacts() for n in names if _renders(inventory, n)}
+    states = collect(inventory, names, intended, store, workers=workers, timeout=timeout)
+    candidates = {n: intended[n] for n in names if n in intended}
     return make_plan(
         repo, inventory, states, candidates, redact=store.redactor().redact, limit=limit
     )
 
 
-def _renders(inventory: Inventory, name: str) -> bool:
-    obj = inventory.node(name)
-    return obj is not None and obj.platform in PROFILES
-
-
 def run_drift(
     repo: Path,
     inventory: Inventory,
+    intended: Mapping[str, Mapping[str, str]],
+    store: CredentialStore,
     *,
     workers: int = 20,
     timeout: float = 30,
     record: bool = True,
-    lab_state_dir: Path = DEFAULT_STATE_DIR,
 ) -> DriftReport:
     """A plan of the repository against live state, classified against the audit trail; the
     run itself is recorded as a drift record unless `record` is False."""
-    secrets = CredentialStore(repo, inventory, lab_state_dir=lab_state_dir)
-    plan = run_plan(
-        repo,
-        inventory,
-        workers=workers,
-        timeout=timeout,
-        lab_state_dir=lab_state_dir,
-        store=secrets,
-    )
+    plan = run_plan(repo, inventory, intended, store, workers=workers, timeout=timeout)
     audit = AuditStore(repo)
     report = drift(plan, audit.last_applied())
     if record:
-        audit.append(_record(report), redact=secrets.redactor().redact)
+        audit.append(_record(report), redact=store.redactor().redact)
     return report
 
 

@@ -8,7 +8,7 @@ store.append(Record(kind="apply", phase="started", run=run, actor=Actor.from_env
 store.append(Record(..., phase="finished", finished=now, devices=outcomes),
              redact=redact, configs={"fra1-leaf01": Configs(before=old, after=new)})
 store.interrupted()     # started applies that never finished
-store.last_applied()    # for drift
+store.last_applied()    # for drift: device -> AppliedRecord
 verify(store)           # problems: edited or missing records, applies not on main, backups
 """
 
@@ -16,6 +16,7 @@ from engine.record.model import (
     FORMAT_VERSION,
     SUCCESS,
     Actor,
+    AppliedRecord,
     DeviceOutcome,
     Outcome,
     Problem,
@@ -32,6 +33,7 @@ __all__ = [
     "REF",
     "SUCCESS",
     "Actor",
+    "AppliedRecord",
     "AuditStore",
     "Configs",
     "DeviceOutcome",

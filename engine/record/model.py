@@ -6,6 +6,7 @@ of the one after it. Configs are not inside the record; the record holds the sha
 redacted config, and the texts are backups in the audit ref's tree (see engine.record.store).
 Fields added after records were first written (LATER_FIELDS) are left out of the stored and
 hashed form while empty, so every record written before them still hashes as it did.
+`AppliedRecord` is what the records tell of a device's last successful apply (drift reads it).
 
 Example (JSON, as stored in `record.json`):
     {"format_version": 1, "kind": "apply", "phase": "finished",
@@ -26,6 +27,7 @@ import hashlib
 import json
 import os
 import socket
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -49,6 +51,15 @@ class Outcome(StrEnum):
 
 
 SUCCESS = frozenset({Outcome.CONFIRMED, Outcome.NOOP})
+
+
+@dataclass(frozen=True)
+class AppliedRecord:
+    """What the audit trail knows of a device's last successful apply."""
+
+    commit: str
+    candidate_hash: str  # the rendered artifacts that were applied
+    running_config_hash: str  # the running config right after the apply
 
 
 class Actor(Frozen):

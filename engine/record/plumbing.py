@@ -4,17 +4,20 @@ Objects are written in-process as loose objects (blobs, trees and commits serial
 git does; gitpython's odb would start a `git hash-object` per object). The ref moves with
 `git update-ref NEW OLD`, an atomic compare-and-swap, so two writers never lose each other's
 record. Bulk reads go through one `git cat-file --batch` process. Nothing here touches the
-index, the work tree or HEAD.
+index, the work tree or HEAD. `trailers` is the engine's one reader of commit-message
+trailers (Record-Hash here, Reviewed-by / Approved-by for the audit and the report), by git's
+own rules.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -168,18 +171,150 @@ def cat_files(repo: git.Repo, names: Sequence[str]) -> Iterator[bytes | None]:
         pos = end + 1 + size + 1
 
 
-def trailers(message: str) -> dict[str, list[str]]:
-    """`Key: value` lines of a commit message's last paragraph. Example:
-    trailers("Fix\\n\\nReviewed-by: Bob <b@x>") -> {"Reviewed-by": ["Bob <b@x>"]}"""
-    last = message.strip().split("\n\n")[-1]
-    found: dict[str, list[str]] = {}
-    for line in last.splitlines():
-        key, sep, value = line.partition(": ")
-        if sep and key and " " not in key.strip():
-            found.setdefault(key.strip(), []).append(value.strip())
-    return found
+# Git's own trailer rules (trailer.c, as `git interpret-trailers --parse` applies them with the
+# default configuration: separator ":", comment character "#"). Git's ctype, not Python's.
+_SPACE = " \t\n\r"
+_TOKEN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
+_GIT_GENERATED = ("Signed-off-by: ", "(cherry picked from commit ")
+_SCISSORS = "# ------------------------ >8 ------------------------\n"
 
 
-def fields(values: Mapping[str, list[str]], key: str) -> str | None:
-    found = values.get(key)
-    return found[0] if found else None
+@dataclass(frozen=True)
+class Trailers:
+    """A commit message's trailers in order; keys compare case-insensitively, as git's do.
+
+    Example: trailers("Fix\\n\\nreviewed-by: Bob <b@x>").all("Reviewed-By") -> ("Bob <b@x>",)
+    """
+
+    items: tuple[tuple[str, str], ...] = ()
+
+    def all(self, key: str) -> tuple[str, ...]:
+        wanted = key.lower()
+        return tuple(value for name, value in self.items if name.lower() == wanted)
+
+    def first(self, key: str) -> str | None:
+        found = self.all(key)
+        return found[0] if found else None
+
+    def __add__(self, other: Trailers) -> Trailers:
+        return Trailers(self.items + other.items)
+
+
+def trailers(message: str) -> Trailers:
+    """The trailers of a commit message, exactly as `git interpret-trailers --parse` reads them:
+    the last paragraph (never the title), when all its lines are trailers, or a quarter of them
+    with one that git itself writes (Signed-off-by); indented lines continue a value; a patch
+    after `---`, trailing comments and an old `Conflicts:` block are not part of the message."""
+    lines = _lines(message[: _end_of_message(message)])
+    block = lines[_block_start(lines) :]
+    return Trailers(tuple(_parsed(block)))
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with their newline (only "\\n" ends a line, as in git)."""
+    parts = text.split("\n")
+    return [f"{part}\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def _end_of_message(text: str) -> int:
+    end = len(text)
+    at = 0
+    for line in _lines(text):
+        if line.startswith("---") and line[3:4] != "" and line[3] in _SPACE:
+            end = at
+            break
+        at += len(line)
+    return end - _ignored(text, end)
+
+
+def _ignored(text: str, length: int) -> int:
+    """Bytes at the end that are comments, blank lines or an old `Conflicts:` block."""
+    cutoff = _scissors(text, length)
+    begin, conflicts, at = 0, False, 0
+    while at < cutoff:
+        newline = text.find("\n", at, length)
+        following = length if newline < 0 else newline + 1
+        if text[at] in "#\n":
+            begin = begin or at
+        elif text.startswith("Conflicts:\n", at):
+            conflicts, begin = True, begin or at
+        elif not (conflicts and text[at] == "\t") and begin:
+            begin, conflicts = 0, False
+        at = following
+    return length - begin if begin else length - cutoff
+
+
+def _scissors(text: str, length: int) -> int:
+    if text.startswith(_SCISSORS):
+        return 0
+    found = text.find("\n" + _SCISSORS)
+    return min(length, found + 1) if found >= 0 else length
+
+
+def _blank(line: str) -> bool:
+    return not line.removesuffix("\n").strip(" \t\r")
+
+
+def _separator(line: str) -> int:
+    """Where the token's ":" is: the token is letters, digits and dashes, then maybe blanks."""
+    blanks = False
+    for i, char in enumerate(line):
+        if char == ":":
+            return i
+        if not blanks and char in _TOKEN:
+            continue
+        if i and char in " \t":
+            blanks = True
+            continue
+        return -1
+    return -1
+
+
+def _block_start(lines: list[str]) -> int:
+    """Index of the first line of the trailer block (len(lines): there is none)."""
+    title = next(
+        (i for i, line in enumerate(lines) if not line.startswith("#") and _blank(line)),
+        len(lines),
+    )
+    trailer, other, maybe_continued, recognised, only_blank = 0, 0, 0, False, True
+    for i in range(len(lines) - 1, title - 1, -1):
+        line = lines[i]
+        if line.startswith("#"):
+            other, maybe_continued = other + maybe_continued, 0
+        elif _blank(line):
+            if only_blank:
+                continue
+            other += maybe_continued
+            if (recognised and trailer * 3 >= other) or (trailer and not other):
+                return i + 1
+            return len(lines)
+        elif line.startswith(_GIT_GENERATED):
+            only_blank, trailer, maybe_continued, recognised = False, trailer + 1, 0, True
+        elif _separator(line) >= 1 and line[0] not in _SPACE:
+            only_blank, trailer, maybe_continued = False, trailer + 1, 0
+        elif line[0] in _SPACE:
+            only_blank, maybe_continued = False, maybe_continued + 1
+        else:
+            only_blank, other, maybe_continued = False, other + 1 + maybe_continued, 0
+    return len(lines)
+
+
+def _parsed(block: list[str]) -> Iterator[tuple[str, str]]:
+    entries: list[str] = []
+    continues = False
+    for line in block:
+        if continues and line[0] in _SPACE:
+            entries[-1] += line
+            continue
+        entries.append(line)
+        continues = _separator(line) >= 1
+    for entry in entries:
+        at = _separator(entry)
+        if entry.startswith("#") or at < 1:
+            continue
+        yield entry[:at].strip(_SPACE), _unfolded(entry[at + 1 :])
+
+
+def _unfolded(value: str) -> str:
+    """Continuation lines joined by one space, as `--unfold` does."""
+    return re.sub(r"\n[ \t\n\r]*", " ", value.strip(_SPACE)).strip(_SPACE)

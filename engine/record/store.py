@@ -33,9 +33,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.plan.drift import AppliedRecord
 from engine.record import plumbing
-from engine.record.model import SUCCESS, DeviceOutcome, Record, RecordRef
+from engine.record.model import SUCCESS, AppliedRecord, DeviceOutcome, Record, RecordRef
 from engine.record.plumbing import BLOB_MODE, TREE_MODE, GitError, TreeEntry
 
 REF = "refs/underlay/audit"
@@ -215,7 +214,7 @@ def _applied(record: Record, device: DeviceOutcome) -> AppliedRecord | None:
 
 
 def _entry(meta: plumbing.CommitMeta, data: bytes | None) -> Entry:
-    claimed = plumbing.fields(plumbing.trailers(meta.message), "Record-Hash")
+    claimed = plumbing.trailers(meta.message).first("Record-Hash")
     if data is None:
         return Entry(meta.sha, meta.parents, claimed, None, "the commit holds no record.json")
     try:

@@ -6,8 +6,7 @@ vendor is a template folder plus one entry here, never a branch in the renderer.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
+from engine.frozen import Frozen
 from engine.model.inventory import Platform
 
 # The FRR release whose `show running-config` the frr templates reproduce byte for byte. It is
@@ -15,11 +14,9 @@ from engine.model.inventory import Platform
 FRR_RELEASE = "8.4.4"
 
 
-class PlatformProfile(BaseModel):
+class PlatformProfile(Frozen):
     """Example: PlatformProfile(platform=Platform.FRR, config_template="frr/frr.conf.j2",
     config_path="/etc/frr/frr.conf", system_files=True)"""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     platform: Platform
     config_template: str | None  # None: the platform's config is only its managed files

@@ -22,8 +22,6 @@ from engine.render.platforms import (
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
-# What FRR prints before the configuration itself; `write memory` saves what follows it.
-RUNNING_CONFIG_BANNER = "Building configuration...\n\nCurrent configuration:\n!\n"
 
 
 class RenderError(EngineError):
@@ -100,11 +98,6 @@ def render_all(inventory: Inventory, names: list[str] | None = None) -> RenderRe
     return RenderResult(tuple(rendered), tuple(skipped))
 
 
-def strip_banner(running_config: str) -> str:
-    """`show running-config` as FRR would save it: without the banner vtysh prints first."""
-    return running_config.removeprefix(RUNNING_CONFIG_BANNER)
-
-
 def _system_files(obj: Device | Server, context: Mapping[str, Any]) -> dict[str, str]:
     files = {
         path: _template(template).render(context)
@@ -143,15 +136,3 @@ def _environment() -> jinja2.Environment:
 
 def _template(name: str) -> jinja2.Template:
     return _environment().get_template(name)
-
-
-def write(result: RenderResult, folder: Path) -> list[Path]:
-    """One file per artifact: FOLDER/<name>/<path on the device>; returns the files written."""
-    written = []
-    for rendered in result.rendered:
-        for path, content in rendered.artifacts().items():
-            target = folder / rendered.name / path.lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content, encoding="utf-8")
-            written.append(target)
-    return written

@@ -1,5 +1,5 @@
-"""The report stage: assemble the status report from the inventory, the standards, git history
-and the audit trail."""
+"""The report stage: assemble the status report from the inventory, the result of `check`,
+git history (engine.audit.history) and the audit trail."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from engine.report import audit, history, sections
-from engine.report.compliance import assess
-from engine.report.model import InventorySection, StatusReport
+from engine.report import audit, history, sections, support
+from engine.report.compliance import Assessment, assess
+from engine.report.model import InventorySection, ServiceCoverage, StatusReport
 
 DEFAULT_TREND = 10
 DEFAULT_CHANGES = 15
@@ -25,7 +25,7 @@ class Options:
 
 def build(repo: Path, options: Options, facts: audit.AuditFacts | None = None) -> StatusReport:
     today = options.today
-    assessed = assess(repo, today)
+    assessed = assess(repo, today, incremental=True)  # the working tree: check's own cache
     inv = assessed.inventory
     handle = history.open_repo(repo)
     facts = facts if facts is not None else audit.read(repo)
@@ -41,9 +41,14 @@ def build(repo: Path, options: Options, facts: audit.AuditFacts | None = None) -
         applies=facts.applies,
         contracts=sections.contracts(inv, today) if inv else (),
         lifecycle=sections.lifecycle(inv, today) if inv else (),
-        services=sections.services(inv, today) if inv else (),
+        services=_services(assessed, today),
         changes=history.changes(handle, options.changes) if handle else (),
     )
+
+
+def _services(assessed: Assessment, today: date) -> tuple[ServiceCoverage, ...]:
+    inv = assessed.inventory
+    return sections.services(inv, support.judge(assessed.library, inv, today)) if inv else ()
 
 
 def _no_inventory() -> InventorySection:

@@ -1,7 +1,9 @@
 """Compliance: how many (rule, object) checks pass, by standard and by site, waivers apart.
 
-Runs the same stages as `underlay check` (validate, load the standards, evaluate) and also asks
-each rule which objects it selected, because a ratio needs the checks that passed too.
+The findings are `underlay check`'s own result (engine.standards.check): the same errors,
+warnings and waived findings, change windows and standards files included, so the report
+and `check` never disagree. A ratio also needs the checks that passed, so each rule is asked
+which objects it selects (in the fully validated inventory, which the sections read too).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from pathlib import Path
 from engine.diagnostics import Diagnostic, Severity
 from engine.model.layout import Inventory
 from engine.report.model import Compliance, FindingRow, RuleCompliance, SiteCompliance, Tally
-from engine.standards.evaluate import evaluate, selected
-from engine.standards.load import Library, load
+from engine.standards import Library, check, load
+from engine.standards.evaluate import selected
 from engine.validate import validate
 
 ORGANISATION = "organisation"  # contracts, services, SLAs, vendors: not at one site
@@ -26,28 +28,43 @@ ORGANISATION = "organisation"  # contracts, services, SLAs, vendors: not at one 
 class Assessment:
     compliance: Compliance
     inventory: Inventory | None  # None when the inventory did not validate
+    library: Library
 
 
-def assess(repo: Path, today: date) -> Assessment:
-    validation = validate(repo)
+def assess(repo: Path, today: date, *, incremental: bool = False) -> Assessment:
+    """`incremental`: check with its cache in .underlay/cache/, as `underlay check` does."""
+    result = check(repo, today, incremental=incremental)
+    validation = validate(repo)  # every model: what each rule selects, what the sections show
     library = load(repo)
     if not validation.ok:
         errors = sum(1 for d in validation.diagnostics if d.severity is Severity.ERROR)
-        return Assessment(_invalid(errors), None)
+        return Assessment(_figures(result.diagnostics, errors), None, library)
     inventory = validation.inventory
-    diagnostics = evaluate(library, inventory, today) + library.diagnostics
-    return Assessment(_compliance(library, inventory, diagnostics), inventory)
+    rules, sites = _tallies(library, inventory, result.diagnostics)
+    return Assessment(_figures(result.diagnostics, 0, rules, sites), inventory, library)
 
 
-def _invalid(errors: int) -> Compliance:
-    empty = Tally(checked=0, failing=0, waived=0)
+def _figures(
+    diags: list[Diagnostic],
+    validation_errors: int,
+    rules: tuple[RuleCompliance, ...] = (),
+    sites: tuple[SiteCompliance, ...] = (),
+) -> Compliance:
+    """The figures `check` reports (unwaived findings by severity, the waived apart), with the
+    tallies of the standards (none when the inventory is invalid: they were not checked)."""
+    counted = [d for d in diags if d.waiver is None]
     return Compliance(
-        valid=False, validation_errors=errors, tally=empty, errors=errors, warnings=0, notes=0,
-        waived=0, rules=(), sites=(), findings=(),
+        valid=validation_errors == 0, validation_errors=validation_errors,
+        tally=_sum(r.tally for r in rules),
+        errors=_severity(counted, Severity.ERROR), warnings=_severity(counted, Severity.WARNING),
+        notes=_severity(counted, Severity.INFO), waived=len(diags) - len(counted),
+        rules=rules, sites=sites, findings=tuple(_row(d) for d in sorted(diags, key=_order)),
     )
 
 
-def _compliance(library: Library, inventory: Inventory, diags: list[Diagnostic]) -> Compliance:
+def _tallies(
+    library: Library, inventory: Inventory, diags: list[Diagnostic]
+) -> tuple[tuple[RuleCompliance, ...], tuple[SiteCompliance, ...]]:
     checks = _checks(library, inventory)
     failing, waived = _outcomes(diags)
     rules = tuple(
@@ -57,15 +74,7 @@ def _compliance(library: Library, inventory: Inventory, diags: list[Diagnostic])
         )
         for r in library.rules
     )
-    counted = [d for d in diags if d.waiver is None]
-    return Compliance(
-        valid=True, validation_errors=0,
-        tally=_sum(r.tally for r in rules),
-        errors=_severity(counted, Severity.ERROR), warnings=_severity(counted, Severity.WARNING),
-        notes=_severity(counted, Severity.INFO), waived=len(diags) - len(counted),
-        rules=rules, sites=_sites(checks, failing, waived, inventory),
-        findings=tuple(_row(d) for d in sorted(diags, key=_order)),
-    )
+    return rules, _sites(checks, failing, waived, inventory)
 
 
 def _checks(library: Library, inventory: Inventory) -> dict[str, set[str]]:

@@ -1,27 +1,32 @@
-"""Git history for the report: recent changes with their review trailers, and the compliance
-trend (each recent commit that touched inventory/ or standards/, judged as of its own date).
+"""Git history for the report: recent changes with who reviewed and approved them, and the
+compliance trend (each recent commit that touched inventory/ or standards/, judged as of its
+own date).
 
-A commit's tree is written to a temporary folder (only inventory/ and standards/) and assessed
-like the working tree; results are cached per commit and engine version in .underlay/cache/,
-so a report re-run only assesses commits it has not seen.
+History is read as the audit stage reads it (engine.audit.history): a change's approvals are
+the trailers of the commit and of the merge that landed it, exactly as `underlay audit` shows
+them, and a commit's inventory/ and standards/ are checked out aside (the work tree
+untouched). Trend points are cached in .underlay/cache/trend/ per commit and per engine code
+(the digest the validate and check caches use), so a report re-run only assesses commits it
+has not seen, and a changed engine assesses them again.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import git
 
-from engine import __version__
+from engine.audit.history import FOLDERS, change, checkout
 from engine.report.compliance import assess
 from engine.report.model import ChangeRow, TrendPoint
+from engine.validate.cache import engine_digest
 
-TRACKED = ("inventory", "standards")
 CACHE = ".underlay/cache/trend"
-TRAILERS = {"reviewed-by": "reviewed_by", "approved-by": "approved_by"}
+BRANCH = "HEAD"  # the report is about the branch checked out: approvals of what landed on it
+# the engine's code that decides a trend point: check (validate, the standards, change windows)
+# and the assessment ("" is the package's own modules: diagnostics, ...)
+DECIDING = ("", "load", "model", "validate", "standards", "standards/builtin", "report", "audit")
 
 
 def open_repo(repo: Path) -> git.Repo | None:
@@ -33,44 +38,33 @@ def open_repo(repo: Path) -> git.Repo | None:
 
 
 def _commits(handle: git.Repo, limit: int) -> list[git.Commit]:
-    return list(handle.iter_commits(paths=list(TRACKED), max_count=limit))
+    return list(handle.iter_commits(paths=list(FOLDERS), max_count=limit))
 
 
 def changes(handle: git.Repo, limit: int) -> tuple[ChangeRow, ...]:
-    return tuple(_change(c) for c in _commits(handle, limit))
+    return tuple(_change(handle, c) for c in _commits(handle, limit))
 
 
-def _change(commit: git.Commit) -> ChangeRow:
-    found: dict[str, list[str]] = {"reviewed_by": [], "approved_by": []}
-    for key, value in _trailers(str(commit.message)):
-        if key.lower() in TRAILERS:
-            found[TRAILERS[key.lower()]].append(value)
+def _change(handle: git.Repo, commit: git.Commit) -> ChangeRow:
+    found = change(handle, commit.hexsha, BRANCH)
     return ChangeRow(
         commit=commit.hexsha[:10],
-        author=f"{commit.author.name} <{commit.author.email}>",
+        author=f"{found.author} <{found.email}>",
         date=commit.authored_datetime.isoformat(),
-        subject=str(commit.summary),
-        reviewed_by=tuple(found["reviewed_by"]),
-        approved_by=tuple(found["approved_by"]),
+        subject=found.subject,
+        reviewed_by=found.reviewed_by,
+        approved_by=found.approved_by,
     )
-
-
-def _trailers(message: str) -> Iterator[tuple[str, str]]:
-    """`Key: value` lines of the message's last paragraph (git's trailer block)."""
-    last = message.strip().split("\n\n")[-1]
-    for line in last.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key and " " not in key.strip():
-            yield key.strip(), value.strip()
 
 
 def trend(handle: git.Repo, repo: Path, limit: int) -> tuple[TrendPoint, ...]:
     """Oldest first."""
-    return tuple(_point(handle, repo, c) for c in reversed(_commits(handle, limit)))
+    engine = engine_digest(*DECIDING).hexdigest()[:16]
+    return tuple(_point(handle, repo, c, engine) for c in reversed(_commits(handle, limit)))
 
 
-def _point(handle: git.Repo, repo: Path, commit: git.Commit) -> TrendPoint:
-    cache = repo / CACHE / f"{commit.hexsha}-{__version__}.json"
+def _point(handle: git.Repo, repo: Path, commit: git.Commit, engine: str) -> TrendPoint:
+    cache = repo / CACHE / f"{commit.hexsha}-{engine}.json"
     if cache.is_file():
         return TrendPoint.model_validate_json(cache.read_text(encoding="utf-8"))
     point = _assess(handle, commit)
@@ -81,28 +75,13 @@ def _point(handle: git.Repo, repo: Path, commit: git.Commit) -> TrendPoint:
 
 def _assess(handle: git.Repo, commit: git.Commit) -> TrendPoint:
     day = datetime.fromtimestamp(commit.committed_date, UTC).date()
-    with tempfile.TemporaryDirectory(prefix="underlay-trend-") as tmp:
-        _extract(commit, Path(tmp))
-        if not (Path(tmp) / "inventory").is_dir():
-            (Path(tmp) / "inventory").mkdir()
-        c = assess(Path(tmp), day).compliance
+    with checkout(handle, commit.hexsha) as folder:
+        (folder / "inventory").mkdir(exist_ok=True)  # before the first inventory: an empty one
+        c = assess(folder, day).compliance
     return TrendPoint(
         commit=commit.hexsha[:10], date=day, subject=str(commit.summary), valid=c.valid,
         ratio=c.ratio, errors=c.errors, warnings=c.warnings, waived=c.waived,
     )
-
-
-def _extract(commit: git.Commit, dest: Path) -> None:
-    for top in TRACKED:
-        try:
-            tree = commit.tree / top
-        except KeyError:
-            continue
-        for blob in tree.traverse():
-            if isinstance(blob, git.Blob):
-                target = dest / blob.path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(blob.data_stream.read())
 
 
 def head_commit(handle: git.Repo | None) -> str | None:

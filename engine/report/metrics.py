@@ -1,15 +1,13 @@
 """The status report as Prometheus metrics, for node_exporter's textfile collector.
 
-prometheus_client writes the exposition format (escaping, HELP/TYPE lines) and writes the file
-atomically (a temporary file renamed into place), so the collector never reads half a file.
+prometheus_client writes the exposition format (escaping, HELP/TYPE lines); the CLI's output
+writes the file atomically (a temporary file renamed into place), so the collector never reads
+half a file.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Gauge
 from prometheus_client.exposition import generate_latest
@@ -86,13 +84,3 @@ def _epoch(iso: str) -> float:
 
 def text(report: StatusReport, facts: AuditFacts) -> str:
     return generate_latest(registry(report, facts)).decode()
-
-
-def write(
-    path: Path, report: StatusReport, facts: AuditFacts, *, redact: Callable[[str], str] = str
-) -> None:
-    """Atomically (a temporary file renamed), as node_exporter's textfile collector needs."""
-    body = redact(text(report, facts))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(path)

@@ -1,5 +1,6 @@
 """Report sections computed from the validated inventory: what there is, what support it has,
-what reaches end of support, and whether the contracts underpin the business services' SLAs."""
+what reaches end of support, and whether the contracts underpin the business services' SLAs
+(as the standards judge it: engine.report.support)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,9 @@ from engine.report.model import (
     ServiceCoverage,
     SiteInventory,
 )
-from engine.standards.builtin import sla_gaps
+from engine.report.support import Support, carrier
 
 SOON, LATER = 90, 180
-SUPPORT_KINDS = ("support", "maintenance")
 
 
 # ---------------------------------------------------------------- inventory
@@ -110,14 +110,13 @@ def _model(node: Device | Server) -> str:
 
 
 # ---------------------------------------------------------------- SLA coverage
-def services(inv: Inventory, today: date) -> tuple[ServiceCoverage, ...]:
-    support = _support(inv, today)
+def services(inv: Inventory, support: Support) -> tuple[ServiceCoverage, ...]:
     return tuple(
         ServiceCoverage(
             service=name, owner=svc.owner, sla=svc.sla,
             availability_pct=inv.slas[svc.sla].availability_pct if svc.sla in inv.slas else None,
             dependencies=tuple(
-                _dependency(inv, support, kind, dep, svc.sla)
+                _dependency(inv, support, kind, dep, name)
                 for kind, names in (("device", svc.depends_on.devices),
                                     ("server", svc.depends_on.servers))
                 for dep in names
@@ -127,37 +126,17 @@ def services(inv: Inventory, today: date) -> tuple[ServiceCoverage, ...]:
     )
 
 
-def _support(inv: Inventory, today: date) -> dict[str, list[str]]:
-    """object name -> active support/maintenance contracts covering it."""
-    found: dict[str, list[str]] = {}
-    for cid, c in inv.contracts.items():
-        if str(c.kind) in SUPPORT_KINDS and c.starts <= today <= c.ends:
-            for name in [*c.covers.devices, *c.covers.servers]:
-                found.setdefault(name, []).append(cid)
-    return found
-
-
 def _dependency(
-    inv: Inventory, support: dict[str, list[str]], kind: str, name: str, needed_sla: str
+    inv: Inventory, support: Support, kind: str, name: str, service: str
 ) -> DependencyCoverage:
-    server = inv.servers.get(name) if kind == "server" else None
-    via = server.host if server and server.kind is ServerKind.VIRTUAL and server.host else None
-    best = _best(inv, support.get(via or name, []))
-    needed = inv.slas.get(needed_sla)
+    covering = carrier(inv, kind, name)
+    via = covering[1] if covering != (kind, name) else None
+    best = support.best.get(covering)
     if best is None:
         return DependencyCoverage(kind=kind, name=name, via=via, contract=None,
                                   contract_sla=None, state="uncovered", gaps=())
-    gaps = tuple(sla_gaps(inv.slas[best[1]], needed)) if needed else ()
+    gaps = support.gaps.get((*covering, service), ())
     return DependencyCoverage(
         kind=kind, name=name, via=via, contract=best[0], contract_sla=best[1],
         state="weaker" if gaps else "covered", gaps=gaps,
-    )
-
-
-def _best(inv: Inventory, ids: list[str]) -> tuple[str, str] | None:
-    rated = [(cid, sla) for cid in ids if (sla := inv.contracts[cid].sla) in inv.slas]
-    return max(
-        rated,
-        key=lambda x: (inv.slas[x[1]].availability_pct, -inv.slas[x[1]].response.p1),
-        default=None,
     )

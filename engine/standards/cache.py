@@ -116,7 +116,7 @@ def _record(findings: list[Any], places: list[Any], record: Record) -> Record:
 
 
 def _fingerprint(repo: Path, today: date) -> str:
-    digest = engine_digest("load", "model", "validate", "standards")
+    digest = engine_digest("load", "model", "validate", "standards", "standards/builtin")
     digest.update(today.isoformat().encode())
     folder = repo / FOLDER
     for path in sorted(folder.rglob("*")) if folder.is_dir() else ():

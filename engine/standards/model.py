@@ -12,16 +12,19 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from engine.diagnostics import Severity
+from engine.frozen import Frozen
 
 RULE_ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
 RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN, max_length=40)]
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+class Model(Frozen):
+    """A standards model: engine.frozen's base, and fields may be given by name or alias."""
+
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class Kind(StrEnum):

@@ -1,8 +1,9 @@
 """Python rules: the extension point for checks across objects.
 
-A rule file says `assert: {python: NAME, with: {...}}`; NAME is looked up here. The engine's own
-rules register on import of engine.standards.builtin; an organisation adds its own without
-forking by publishing an entry point in the group `underlay.rules`:
+A rule file says `assert: {python: NAME, with: {...}}`; NAME is looked up here, among the
+entry points of the group `underlay.rules`. The engine publishes its own rules
+(engine.standards.builtin) there like everyone else, and an organisation adds its own without
+forking the same way:
 
     [project.entry-points."underlay.rules"]
     rack-has-two-feeds = "northwind_rules:RackFeeds"
@@ -26,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel
@@ -38,6 +39,7 @@ from engine.standards.model import Kind
 from engine.standards.objects import Target, targets_of
 
 ENTRY_POINT_GROUP = "underlay.rules"
+BUILTIN_PACKAGE = "engine.standards.builtin"  # the engine's own rules, published in the group
 Scope = Literal["object", "facts", "inventory"]
 SCOPES: tuple[Scope, ...] = ("object", "facts", "inventory")
 
@@ -158,47 +160,36 @@ class FactsRule:
         return self.join([(str(t.kind), t.name) for t in targets], extracts, ctx)
 
 
-_BUILTIN: dict[str, PythonRule] = {}
 _LOADED: dict[str, PythonRule] | None = None
 
 
 def python_rule(
-    name: str | None = None,
     *,
     params: type[BaseModel] = NoParams,
     placeholders: Iterable[str] = (),
-    register: bool = False,
     scope: Scope = "inventory",
 ) -> Callable[[CheckFunc], FunctionRule]:
-    """Decorator: make a function a PythonRule (and register it under `name` if asked)."""
+    """Decorator: make a function a PythonRule (its entry point names it)."""
 
     def wrap(func: CheckFunc) -> FunctionRule:
-        rule = FunctionRule(func, _first_line(func), params, frozenset(placeholders), scope)
-        if register:
-            _BUILTIN[name or func.__name__.replace("_", "-")] = rule
-        return rule
+        return FunctionRule(func, _first_line(func), params, frozenset(placeholders), scope)
 
     return wrap
 
 
 def facts_rule(
-    name: str,
     extract: ExtractFunc,
     *,
     reads: Iterable[Kind],
     params: type[BaseModel] = NoParams,
     placeholders: Iterable[str] = (),
-    register: bool = False,
 ) -> Callable[[JoinFunc], FactsRule]:
-    """Decorator on the join function: make a FactsRule (registered under `name` if asked)."""
+    """Decorator on the join function: make a FactsRule (its entry point names it)."""
 
     def wrap(join: JoinFunc) -> FactsRule:
-        rule = FactsRule(
+        return FactsRule(
             extract, join, _first_line(join), frozenset(reads), params, frozenset(placeholders)
         )
-        if register:
-            _BUILTIN[name] = rule
-        return rule
 
     return wrap
 
@@ -209,16 +200,21 @@ def _first_line(func: Callable[..., Any]) -> str:
 
 
 def registered() -> dict[str, PythonRule]:
-    """Built-in rules plus every entry point of group underlay.rules (loaded once)."""
+    """Every entry point of group underlay.rules, the engine's own included (loaded once).
+
+    The engine's own come first, so an organisation's rule of the same name replaces ours.
+    """
     global _LOADED  # noqa: PLW0603 - entry points are scanned once per process
     if _LOADED is None:
-        import engine.standards.builtin  # noqa: F401, PLC0415 - registers the built-ins
-
-        found = dict(_BUILTIN)
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found: dict[str, PythonRule] = {}
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=_not_ours):
             found[ep.name] = _load(ep.name, ep.load)
         _LOADED = found
     return _LOADED
+
+
+def _not_ours(ep: EntryPoint) -> bool:
+    return not ep.module.startswith(f"{BUILTIN_PACKAGE}.")
 
 
 def _load(name: str, load: Callable[[], Any]) -> PythonRule:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from engine.apply import windows
 from engine.batch import no_cyclic_gc
 from engine.diagnostics import Diagnostic, Pos, Severity, has_errors
 from engine.model.layout import Inventory
+from engine.standards import windows
 from engine.standards.cache import CheckCache
 from engine.standards.evaluate import Evaluator, incremental
 from engine.standards.load import FOLDER, load

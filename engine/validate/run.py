@@ -12,10 +12,16 @@ from engine.batch import no_cyclic_gc
 from engine.diagnostics import Diagnostic, Severity
 from engine.load.inherit import merge
 from engine.load.reader import Document, expect_mapping, read_file
-from engine.load.repo import InventoryFiles, discover
 from engine.load.sourcemap import Layer, SourceMap
 from engine.model.inventory import Device, Server
-from engine.model.layout import COLLECTIONS, OBJECT_FOLDERS, Collection, Inventory
+from engine.model.layout import (
+    COLLECTIONS,
+    OBJECT_FOLDERS,
+    Collection,
+    Inventory,
+    InventoryFiles,
+    discover,
+)
 from engine.model.types import NAME_PATTERN
 from engine.validate import consistency, parallel, references
 from engine.validate.cache import Stat, ValidationCache, stat

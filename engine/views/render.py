@@ -31,6 +31,15 @@ def json_view(result: RenderResult) -> str:
     )
 
 
+def files(result: RenderResult) -> dict[str, str]:
+    """`render --out DIR`: each artifact at <name>/<path on the device>, relative to DIR."""
+    return {
+        f"{rendered.name}/{path.lstrip('/')}": content
+        for rendered in result.rendered
+        for path, content in rendered.artifacts().items()
+    }
+
+
 def skipped_lines(result: RenderResult) -> list[str]:
     return [f"skipped {s.name} (platform {s.platform}): {s.reason}" for s in result.skipped]
 

@@ -23,6 +23,8 @@ from engine.cli import main
 from engine.plan.build import inventory_hash
 from engine.plan.model import Action, DevicePlan, Plan, Summary
 from engine.record import AuditStore, Outcome, verify
+from engine.render import render_intended
+from engine.secrets import CredentialStore
 from engine.validate import validate
 from engine.views import apply as view
 
@@ -97,10 +99,22 @@ def repo(base_repo: Path) -> Path:
 
 
 def _apply(repo: Path, plan: Path, emergency_reason: str | None = None) -> ApplyReport:
-    """No lab state here: a run past the gate whose devices live in the lab stops at "lab"."""
-    opts = Options(emergency_reason=emergency_reason, lab_state_dir=repo.parent / "no-lab",
-                   timeout=5)  # fmt: skip
-    return apply_plan(repo, validate(repo).inventory, plan, opts, now=NOW)
+    """What the CLI hands apply: the configs rendered once, the repository's credentials."""
+    opts = Options(emergency_reason=emergency_reason, timeout=5)
+    inventory = validate(repo).inventory
+    intended = render_intended(inventory, [*inventory.devices, *inventory.servers])
+    store = CredentialStore(repo, inventory)
+    return apply_plan(repo, inventory, plan, opts, intended, store, now=NOW)
+
+
+def _r1_on_a_closed_local_port(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """r1 (the one device the plan changes) answers nowhere, on this machine only."""
+    r1 = repo / "inventory/devices/r1.yaml"
+    r1.write_text(r1.read_text().replace(
+        "{address: 198.18.0.11,", f"{{address: 127.0.0.1, port: {_closed_port()},"
+    ))  # fmt: skip
+    monkeypatch.setenv("UNDERLAY_CREDENTIALS_LAB_USERNAME", "admin")
+    monkeypatch.setenv("UNDERLAY_CREDENTIALS_LAB_PASSWORD", SECRET)
 
 
 def test_unwaived_errors_refuse_before_the_lock_and_the_audit_trail(repo: Path) -> None:
@@ -123,10 +137,11 @@ def test_a_stale_inventory_is_refused_first(repo: Path) -> None:
     assert refusal is not None and refusal.kind == "stale"
 
 
-def test_a_waiver_opens_the_gate(repo: Path) -> None:
+def test_a_waiver_opens_the_gate(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (repo / "standards/waivers.yaml").write_text(WAIVER)
-    refusal = _apply(repo, _plan_file(repo)).refusal
-    assert refusal is not None and refusal.kind == "lab"  # past the gate: the lab is not up
+    _r1_on_a_closed_local_port(repo, monkeypatch)
+    report = _apply(repo, _plan_file(repo))
+    assert report.refusal is None and report.device("r1").outcome is Outcome.UNREACHABLE
 
 
 def test_the_cli_refuses_like_other_refusals(repo: Path, capsys: pytest.CaptureFixture[str]
@@ -154,12 +169,7 @@ def _closed_port() -> int:
 def test_an_emergency_applies_despite_them_and_the_records_keep_them(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    r1 = repo / "inventory/devices/r1.yaml"
-    r1.write_text(r1.read_text().replace(
-        "{address: 198.18.0.11,", f"{{address: 127.0.0.1, port: {_closed_port()},"
-    ))  # fmt: skip
-    monkeypatch.setenv("UNDERLAY_CREDENTIALS_LAB_USERNAME", "admin")
-    monkeypatch.setenv("UNDERLAY_CREDENTIALS_LAB_PASSWORD", SECRET)
+    _r1_on_a_closed_local_port(repo, monkeypatch)
     report = _apply(repo, _plan_file(repo), emergency_reason="INC-42: clock outage")
     assert report.refusal is None and report.device("r1").outcome is Outcome.UNREACHABLE
     assert len(report.overridden_findings) == 2

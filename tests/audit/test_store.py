@@ -10,8 +10,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.plan.drift import AppliedRecord
-from engine.record import REF, AuditStore, Configs, Outcome, Record, verify
+from engine.record import REF, AppliedRecord, AuditStore, Configs, Outcome, Record, verify
 from engine.record.model import canonical_json
 from engine.views.audit import log_text
 from tests.audit.conftest import SECRET, git, outcome, record, redact, write_records

@@ -9,7 +9,21 @@ from pathlib import Path
 import paramiko
 
 from engine import lab
+from engine.cli.lab_plug import credential_store
 from engine.lab.procs import pids_in
+from engine.model.layout import Inventory
+from engine.render import Intended, render_intended
+from engine.secrets import CredentialStore
+
+
+def lab_inputs(
+    repo: Path, inventory: Inventory, state_dir: Path
+) -> tuple[Intended, CredentialStore]:
+    """What the CLI hands the device stages for a repository of the lab: every device's config
+    rendered once, and the credentials with the lab's user and key among them."""
+    everything = [*inventory.devices, *inventory.servers]
+    return render_intended(inventory, everything), credential_store(repo, inventory, state_dir)
+
 
 LAB_USER = "labuser"
 LAB_PASSWORD = "labpass"

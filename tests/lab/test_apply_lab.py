@@ -27,9 +27,10 @@ from engine.collect import collect
 from engine.plan.model import Action, Plan
 from engine.plan.run import run_drift, run_plan
 from engine.record import AuditStore, Outcome
-from engine.apply import windows
+from engine.standards import windows
 from engine.validate import validate
 from engine.views import plan as plan_views
+from tests.lab.helpers import lab_inputs
 from tests.lab.test_plan_lab import EXPECTED_UPDATES, _git_copy, _up
 
 pytestmark = pytest.mark.lab
@@ -52,19 +53,24 @@ def _repo(factory: pytest.TempPathFactory, name: str) -> Path:
 
 
 def _plan(repo: Path, state_dir: Path, out: Path) -> Plan:
-    plan = run_plan(repo, validate(repo).inventory, lab_state_dir=state_dir)
+    inventory = validate(repo).inventory
+    plan = run_plan(repo, inventory, *lab_inputs(repo, inventory, state_dir))
     out.write_text(plan_views.json_view(plan))
     return plan
 
 
 def _apply(repo: Path, plan: Path, state_dir: Path, **options: object) -> ApplyReport:
     settings: dict[str, object] = {"timeout": 5, "confirm_timeout": 30} | options
-    opts = Options(lab_state_dir=state_dir, **settings)  # type: ignore[arg-type]
-    return apply_plan(repo, validate(repo).inventory, plan, opts, now=TUESDAY_NIGHT)
+    opts = Options(**settings)  # type: ignore[arg-type]
+    inventory = validate(repo).inventory
+    intended, store = lab_inputs(repo, inventory, state_dir)
+    return apply_plan(repo, inventory, plan, opts, intended, store, now=TUESDAY_NIGHT)
 
 
 def _running(repo: Path, state_dir: Path, name: str) -> str | None:
-    return collect(validate(repo).inventory, [name], lab_state_dir=state_dir)[name].running_config
+    inventory = validate(repo).inventory
+    intended, store = lab_inputs(repo, inventory, state_dir)
+    return collect(inventory, [name], intended, store)[name].running_config
 
 
 def _edit_leaf(repo: Path, old: str, new: str) -> str:
@@ -131,7 +137,8 @@ class TestHappyPath:
     def test_drift_afterwards_shows_nothing_pending(
         self, repo: Path, state_dir: Path, applied: ApplyReport
     ) -> None:
-        report = run_drift(repo, validate(repo).inventory, lab_state_dir=state_dir, record=False)
+        inventory = validate(repo).inventory
+        report = run_drift(repo, inventory, *lab_inputs(repo, inventory, state_dir), record=False)
         assert report.count("pending") == 0 and report.count("unrecorded") == 0
         assert all(not item.config_diff for item in report.items)  # cabling only
         assert {i.device for i in report.items} <= {"fra1-db01", "fra1-leaf03"}

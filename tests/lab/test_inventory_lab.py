@@ -11,9 +11,10 @@ import pytest
 
 from engine import lab
 from engine.cli import main
+from engine.drivers.parse import strip_banner
 from engine.lab.state import NodeRecord
 from engine.model.layout import Inventory
-from engine.render import render, strip_banner
+from engine.render import render
 from engine.validate import validate
 from tests.conftest import REPO_ROOT
 from tests.lab.helpers import Ssh, leftovers

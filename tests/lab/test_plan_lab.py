@@ -18,10 +18,10 @@ from engine import lab
 from engine.model.layout import Inventory
 from engine.plan.model import Action, Plan
 from engine.plan.run import run_drift, run_plan
-from engine.secrets import CredentialStore
 from engine.validate import validate
 from engine.views import plan as views
 from tests.conftest import REPO_ROOT
+from tests.lab.helpers import lab_inputs
 
 pytestmark = pytest.mark.lab
 
@@ -81,7 +81,7 @@ class TestBrownfield:
 
     @pytest.fixture(scope="class")
     def plan(self, repo: Path, inventory: Inventory, state_dir: Path) -> Plan:
-        return run_plan(repo, inventory, lab_state_dir=state_dir)
+        return run_plan(repo, inventory, *lab_inputs(repo, inventory, state_dir))
 
     def test_exactly_the_deliberate_differences_change(self, plan: Plan) -> None:
         assert plan.complete
@@ -123,7 +123,7 @@ class TestBrownfield:
 
     def test_drift_before_any_apply_is_unrecorded(self, repo: Path, inventory: Inventory,
                                                   state_dir: Path) -> None:
-        report = run_drift(repo, inventory, lab_state_dir=state_dir)
+        report = run_drift(repo, inventory, *lab_inputs(repo, inventory, state_dir))
         assert {i.device for i in report.items} == EXPECTED_UPDATES
         assert {i.origin for i in report.items} == {"unrecorded"}
         log = subprocess.run(["git", "log", "--format=%s", "refs/underlay/audit"], cwd=repo,
@@ -146,12 +146,12 @@ class TestBrownfield:
         groups.write_text(original.replace("AUTHORISED ACCESS ONLY", f"ACCESS {secret} ONLY"))
         try:
             changed = validate(repo).inventory
-            store = CredentialStore(repo, changed, lab_state_dir=state_dir)
-            plan = run_plan(repo, changed, lab_state_dir=state_dir, store=store)
+            intended, store = lab_inputs(repo, changed, state_dir)
+            plan = run_plan(repo, changed, intended, store)
             assert store.resolve("lab").password == secret
             assert any("ACCESS <redacted> ONLY" in d.config_diff for d in plan.devices)
             outputs = [views.text(plan), views.json_view(plan), views.markdown(plan)]
-            report = run_drift(repo, changed, lab_state_dir=state_dir)
+            report = run_drift(repo, changed, *lab_inputs(repo, changed, state_dir))
             outputs += [views.drift_text(report), views.drift_json(report)]
             outputs += _apply_report_export(repo, state_dir, plan, tmp_path, capsys)
             objects = subprocess.run(
@@ -196,7 +196,7 @@ class TestConverged:
         yield from _up(tmp_path_factory, "converged", converged=True)
 
     def test_no_changes(self, repo: Path, inventory: Inventory, state_dir: Path) -> None:
-        plan = run_plan(repo, inventory, lab_state_dir=state_dir)
+        plan = run_plan(repo, inventory, *lab_inputs(repo, inventory, state_dir))
         noisy = {d.name: (d.config_diff, d.state_changes, d.cabling) for d in plan.devices
                  if d.action is not Action.NOOP or d.state_changes or d.cabling}
         assert noisy == {}
@@ -222,7 +222,8 @@ class TestConverged:
         original = device.read_text()
         device.write_text(original.replace("198.18.0.16", "198.18.0.250"))
         try:
-            plan = run_plan(repo, validate(repo).inventory, lab_state_dir=state_dir, timeout=3)
+            inventory = validate(repo).inventory
+            plan = run_plan(repo, inventory, *lab_inputs(repo, inventory, state_dir), timeout=3)
         finally:
             device.write_text(original)
         assert plan.device("fra1-leaf04").action is Action.UNREACHABLE

@@ -7,11 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
 
 import git
 import pytest
@@ -20,6 +16,7 @@ from engine.pipeline import comment, publish
 from engine.pipeline.load import load
 from engine.scaffold.workflows import INSTALL_CHECKOUT, all_workflows
 from tests.conftest import REPO_ROOT
+from tests.pipeline.conftest import FakeGitHub
 
 
 def underlay(
@@ -211,77 +208,30 @@ def _env() -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- the PR comment
-class _FakeGitHub(BaseHTTPRequestHandler):
-    """Stands in for api.github.com on 127.0.0.1: the real API cannot be reached from tests."""
-
-    comments: ClassVar[list[dict[str, Any]]] = []
-    calls: ClassVar[list[tuple[str, str, str]]] = []
-
-    def _reply(self, data: Any) -> None:
-        body = json.dumps(data).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _body(self) -> dict[str, Any]:
-        return json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-
-    def do_GET(self) -> None:
-        self.calls.append(("GET", self.path, self.headers["Authorization"]))
-        self._reply(self.comments)
-
-    def do_POST(self) -> None:
-        body = self._body()
-        self.calls.append(("POST", self.path, body["body"]))
-        self.comments.append({"id": 7, "body": body["body"]})
-        self._reply({"id": 7})
-
-    def do_PATCH(self) -> None:
-        body = self._body()
-        self.calls.append(("PATCH", self.path, body["body"]))
-        self._reply({"id": 7})
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def github() -> Iterator[str]:
-    _FakeGitHub.comments.clear()
-    _FakeGitHub.calls.clear()
-    server = HTTPServer(("127.0.0.1", 0), _FakeGitHub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
 def test_comment_posts_once_then_updates(tmp_path: Path, github: str) -> None:
     plan = tmp_path / "plan.md"
     plan.write_text("Plan: 1 to change, 9 unchanged.\n")
     env = {"GITHUB_TOKEN": "t0k", "GITHUB_REPOSITORY": "org/infra", "UNDERLAY_PR": "12",
            "GITHUB_API_URL": github}
-    first = comment.post(plan, env)
-    second = comment.post(plan, env)
+    first = comment.post(plan, plan.read_text(), env)
+    second = comment.post(plan, plan.read_text(), env)
     assert first.posted and "posted" in first.message
     assert "updated" in second.message
-    kinds = [(m, p) for m, p, _ in _FakeGitHub.calls]
+    kinds = [(m, p) for m, p, _ in FakeGitHub.calls]
     assert kinds == [
         ("GET", "/repos/org/infra/issues/12/comments?per_page=100"),
         ("POST", "/repos/org/infra/issues/12/comments"),
         ("GET", "/repos/org/infra/issues/12/comments?per_page=100"),
         ("PATCH", "/repos/org/infra/issues/comments/7"),
     ]
-    assert _FakeGitHub.calls[0][2] == "Bearer t0k"
-    assert _FakeGitHub.calls[1][2].startswith(comment.MARKER + "\nPlan: 1 to change")
+    assert FakeGitHub.calls[0][2] == "Bearer t0k"
+    assert FakeGitHub.calls[1][2].startswith(comment.MARKER + "\nPlan: 1 to change")
 
 
 def test_comment_outside_a_pull_request_says_where_the_plan_is(tmp_path: Path) -> None:
     plan = tmp_path / "plan.md"
     plan.write_text("x")
-    outcome = comment.post(plan, {"GITHUB_TOKEN": "t"})
+    outcome = comment.post(plan, "x", {"GITHUB_TOKEN": "t"})
     assert not outcome.posted and str(plan) in outcome.message
 
 

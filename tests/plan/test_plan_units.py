@@ -8,9 +8,10 @@ import pytest
 
 from engine.model.layout import Inventory
 from engine.plan import cabling
-from engine.plan.drift import AppliedRecord, classify, drift
+from engine.plan.drift import classify, drift
 from engine.plan.model import Action, DevicePlan, Plan, Summary
 from engine.plan.state import actual_state, intended_state, state_changes
+from engine.record import AppliedRecord
 from engine.validate import validate
 from engine.views import plan as views
 from tests.conftest import REPO_ROOT

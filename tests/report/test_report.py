@@ -1,4 +1,9 @@
-"""The status report: figures from the sample, the git trend, the audit trail, the views."""
+"""The status report: figures from the sample, the git trend, the audit trail, the views.
+
+Every test works on a private copy of the sample organisation in a temporary git repository
+(`sample`, `history`, `sample_copy`): never on the checkout, whose .underlay/ and
+refs/underlay/audit may hold a real drift run, apply records or a trend cache.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,25 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import git
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from engine.audit import history as audit_history
+from engine.diagnostics import Diagnostic
 from engine.record import Actor, AuditStore, DeviceOutcome, Outcome, Record
 from engine.report import audit
 from engine.report.build import Options, build
-from engine.report.model import StatusReport
+from engine.report.history import CACHE, DECIDING
+from engine.report.model import Compliance, StatusReport
+from engine.standards import check
+from engine.validate.cache import engine_digest
 from engine.views import report_html
-from tests.conftest import REPO_ROOT
 
 TODAY = date(2026, 11, 27)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -33,13 +44,33 @@ def underlay(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def as_alice(when: str) -> dict[str, str]:
+    return {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
+            "GIT_AUTHOR_NAME": "Alice Admin", "GIT_AUTHOR_EMAIL": "alice@example.com",
+            "GIT_COMMITTER_NAME": "Alice Admin", "GIT_COMMITTER_EMAIL": "alice@example.com"}
+
+
 def commit(handle: git.Repo, message: str, when: str) -> str:
     handle.git.add("--all")
-    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
-           "GIT_AUTHOR_NAME": "Alice Admin", "GIT_AUTHOR_EMAIL": "alice@example.com",
-           "GIT_COMMITTER_NAME": "Alice Admin", "GIT_COMMITTER_EMAIL": "alice@example.com"}
-    handle.git.commit("-m", message, env=env)
+    handle.git.commit("-m", message, env=as_alice(when))
     return handle.head.commit.hexsha
+
+
+SOURCES = Path(__file__).resolve().parents[2]  # the sample's tracked files, only read
+SAMPLE_FOLDERS = ("inventory", "standards", "schemas")
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample organisation as a fresh git repository of one commit, with no audit trail.
+
+    Tests that write (records, trend cache) use their own copy: `history` or `sample_copy`."""
+    copy = tmp_path_factory.mktemp("report") / "sample"
+    for folder in SAMPLE_FOLDERS:
+        shutil.copytree(SOURCES / folder, copy / folder)
+    commit(git.Repo.init(copy, initial_branch="main"), "Sample organisation",
+           "2026-11-01T10:00:00Z")
+    return copy
 
 
 @pytest.fixture
@@ -58,8 +89,8 @@ def history(sample_copy: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sample_report() -> StatusReport:
-    return build(REPO_ROOT, Options(today=TODAY, trend=0), audit.AuditFacts())
+def sample_report(sample: Path) -> StatusReport:
+    return build(sample, Options(today=TODAY, trend=0))
 
 
 def test_inventory_by_site_and_role(sample_report: StatusReport) -> None:
@@ -113,6 +144,90 @@ def test_trend_and_changes_from_git_history(history: Path) -> None:
     assert len(cached) == 3  # a second report only reads these
 
 
+def test_trend_cache_is_keyed_on_the_engine_code(history: Path) -> None:
+    head = git.Repo(history).head.commit.hexsha
+    build(history, Options(today=TODAY, trend=1), audit.AuditFacts())
+    engine = engine_digest(*DECIDING).hexdigest()[:16]
+    cached = history / CACHE / f"{head}-{engine}.json"
+    assert [p.name for p in (history / CACHE).iterdir()] == [cached.name]
+    cached.write_text(cached.read_text().replace("leaf01: baseline again", "from the cache"))
+    assert build(history, Options(today=TODAY, trend=1)).trend[0].subject == "from the cache"
+    # a point another engine's code judged is never read: it is judged again
+    cached.rename(cached.with_name(f"{head}-{'0' * 16}.json"))
+    assert build(history, Options(today=TODAY, trend=1)).trend[0].subject == (
+        "leaf01: baseline again")
+
+
+def test_approvals_are_read_as_the_audit_reads_them(history: Path) -> None:
+    """Trailer keys in any case, and the approval of the merge that landed a commit."""
+    handle = git.Repo(history)
+    handle.git.checkout("-q", "-b", "feature")
+    leaf = history / "inventory/devices/fra1-leaf02.yaml"
+    leaf.write_text(leaf.read_text() + "# cabled 2026-11-21\n")
+    sha = commit(handle, "leaf02: note\n\nreviewed-by: Dora <dora@example.com>",
+                 "2026-11-21T10:00:00Z")
+    handle.git.checkout("-q", "main")
+    handle.git.merge("--no-ff", "-q", "feature", "-m",
+                     "Merge feature\n\nAPPROVED-BY: Carol Boss <carol@example.com>",
+                     env=as_alice("2026-11-22T10:00:00Z"))
+    row = next(c for c in build(history, Options(today=TODAY, trend=0)).changes
+               if c.subject == "leaf02: note")
+    assert row.reviewed_by == ("Dora <dora@example.com>",)
+    assert row.approved_by == ("Carol Boss <carol@example.com>",)
+    seen_by_audit = audit_history.change(handle, sha, "main")
+    assert (row.reviewed_by, row.approved_by) == (
+        seen_by_audit.reviewed_by, seen_by_audit.approved_by)
+
+
+def _break_a_change_window(repo: Path) -> None:
+    windows = repo / "standards/change-control/windows.yaml"
+    windows.write_text(windows.read_text().replace('start: "22:00"', 'start: "25:00"'))
+
+
+def _drop_a_baseline(repo: Path) -> None:
+    leaf = repo / "inventory/devices/fra1-leaf01.yaml"
+    leaf.write_text(leaf.read_text().replace("groups: [org-baseline, fabric]", "groups: [fabric]"))
+
+
+def _invalid_device(repo: Path) -> None:
+    leaf = repo / "inventory/devices/fra1-leaf01.yaml"
+    leaf.write_text(leaf.read_text().replace("site: fra1", "site: nowhere"))
+
+
+def _figures(diagnostics: list[Diagnostic]) -> tuple[int, int, int, int]:
+    unwaived = [d for d in diagnostics if d.waiver is None]
+    return (sum(1 for d in unwaived if d.severity == "error"),
+            sum(1 for d in unwaived if d.severity == "warning"),
+            sum(1 for d in unwaived if d.severity == "info"),
+            len(diagnostics) - len(unwaived))
+
+
+def _by_standard(c: Compliance) -> Counter[tuple[str, str, bool]]:
+    return Counter((f.rule, f.severity, f.waiver is not None) for f in c.findings)
+
+
+@pytest.mark.parametrize("edits", [
+    (), (_break_a_change_window,), (_break_a_change_window, _drop_a_baseline), (_invalid_device,),
+])
+def test_compliance_figures_are_checks_own(sample_copy: Path, edits: tuple[Any, ...]) -> None:
+    """The same errors, warnings, notes and waived findings, standard by standard, as
+    `underlay check` on the same tree: change windows and standards files included."""
+    for edit in edits:
+        edit(sample_copy)
+    result = check(sample_copy, TODAY)
+    compliance = build(sample_copy, Options(today=TODAY, trend=0), audit.AuditFacts()).compliance
+    assert (compliance.errors, compliance.warnings, compliance.notes, compliance.waived) == (
+        _figures(result.diagnostics))
+    assert _by_standard(compliance) == Counter(
+        (d.code, str(d.severity), d.waiver is not None) for d in result.diagnostics)
+    assert compliance.valid is (_invalid_device not in edits)
+    windows_problems = [f for f in compliance.findings
+                        if f.location.startswith("standards/change-control/windows.yaml:")]
+    assert bool(windows_problems) is (_break_a_change_window in edits)
+    if _drop_a_baseline in edits:
+        assert compliance.errors > 0 and compliance.ratio is not None and compliance.ratio < 1
+
+
 def test_drift_and_applies_come_from_the_audit_store(history: Path) -> None:
     store = AuditStore(history)
     head = git.Repo(history).head.commit.hexsha
@@ -143,21 +258,21 @@ def test_html_is_self_contained(sample_report: StatusReport) -> None:
     assert not [x for x in links if re.match(r"(?i)(https?:)?//", x)]
 
 
-def test_markdown_and_json_views(tmp_path: Path) -> None:
+def test_markdown_and_json_views(sample: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    proc = underlay(REPO_ROOT, "report", "--format", "json", "--out", str(out),
+    proc = underlay(sample, "report", "--format", "json", "--out", str(out),
                     "--today", "2026-11-27", "--trend", "0")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
     assert data["compliance"]["waived"] == 8 and data["drift"] is None
-    proc = underlay(REPO_ROOT, "report", "--format", "markdown", "--today", "2026-11-27",
+    proc = underlay(sample, "report", "--format", "markdown", "--today", "2026-11-27",
                     "--trend", "0")
     assert "| NET-SUP-FRA2 | NetCare Solutions GmbH | 2027-01-15 | within 90 days |" in proc.stdout
 
 
-def test_metrics_textfile_parses(tmp_path: Path) -> None:
+def test_metrics_textfile_parses(sample: Path, tmp_path: Path) -> None:
     target = tmp_path / "underlay.prom"
-    proc = underlay(REPO_ROOT, "metrics", "--textfile", str(target), "--today", "2026-11-27")
+    proc = underlay(sample, "metrics", "--textfile", str(target), "--today", "2026-11-27")
     assert proc.returncode == 0, proc.stderr
     samples = {
         (s.name, tuple(sorted(s.labels.items()))): s.value
@@ -174,9 +289,10 @@ def test_metrics_textfile_parses(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true",
                     reason="chromium is not installed (.ci/install installs it)")
-def test_chromium_renders_the_key_figures(tmp_path: Path) -> None:
+def test_chromium_renders_the_key_figures(sample_copy: Path, tmp_path: Path) -> None:
+    commit(git.Repo.init(sample_copy, initial_branch="main"), "Sample", "2026-11-01T10:00:00Z")
     page = tmp_path / "report.html"
-    proc = underlay(REPO_ROOT, "report", "--out", str(page), "--today", "2026-11-27")
+    proc = underlay(sample_copy, "report", "--out", str(page), "--today", "2026-11-27")
     assert proc.returncode == 0, proc.stderr
     dom = _chromium(tmp_path, "--dump-dom", f"file://{page}").stdout
     for figure in ("99.5%", "NET-SUP-FRA2", "in 49 days", "Markus Weber", "+49 69 1234 5600",

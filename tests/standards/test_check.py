@@ -382,7 +382,7 @@ def _rack(target, params):
     return (target.obj.site, snmp.location if snmp else None)
 
 
-@facts_rule("one-box-per-u", _rack, reads=[Kind.DEVICE], placeholders=("other",))
+@facts_rule(_rack, reads=[Kind.DEVICE], placeholders=("other",))
 def one_box_per_u(selected, extracts, ctx):
     """No two devices of a site at the same rack position."""
     seen = {}

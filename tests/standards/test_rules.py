@@ -78,25 +78,58 @@ SECRET_EXAMPLES = [
 def test_secret_prefilter_never_hides_a_secret(example: str) -> None:
     """The literal and regex prefilters run on an object's JSON: whatever a secret pattern
     finds in a value, the prefilters must let through (escaped as JSON, in any case)."""
-    from engine.standards import builtin  # noqa: PLC0415
+    from engine.standards.builtin import secrets  # noqa: PLC0415
 
-    quick, named = builtin._secret_regex(builtin.SecretParams())
+    quick, named = secrets._secret_regex(secrets.SecretParams())
     for value in (example, example.upper(), example.lower()):
-        if builtin._what(("banner",), value, named) is None:
+        if secrets._what(("banner",), value, named) is None:
             continue  # e.g. an upper-cased hash is no hash any more
-        assert builtin._maybe_secret(builtin._as_json({"banner": value}), quick), value
-    assert builtin._what(("banner",), example, named) is not None
+        assert secrets._maybe_secret(secrets._as_json({"banner": value}), quick), value
+    assert secrets._what(("banner",), example, named) is not None
 
 
 def test_public_ssh_keys_are_not_scanned_further() -> None:
-    from engine.standards import builtin  # noqa: PLC0415
+    from engine.standards.builtin import secrets  # noqa: PLC0415
 
-    text = builtin._as_json({"ssh_keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPublicKey user"]})
-    assert not builtin._maybe_secret(text)
+    text = secrets._as_json({"ssh_keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPublicKey user"]})
+    assert not secrets._maybe_secret(text)
 
 
 def test_default_community_in_a_group_passes_the_prefilter() -> None:
     """Groups are plain mappings: their JSON must be written like a model's for the filter."""
-    from engine.standards import builtin  # noqa: PLC0415
+    from engine.standards.builtin import secrets  # noqa: PLC0415
 
-    assert builtin._maybe_secret(builtin._as_json({"snmp": {"community": "public"}}))
+    assert secrets._maybe_secret(secrets._as_json({"snmp": {"community": "public"}}))
+
+
+def test_every_builtin_rule_is_published_as_an_entry_point() -> None:
+    """The engine's own rules reach the registry only through the entry point group, as an
+    organisation's do: each rule of engine.standards.builtin is in pyproject.toml, and the
+    installed metadata (`bash .ci/install`) has them all."""
+    import importlib  # noqa: PLC0415
+    import pkgutil  # noqa: PLC0415
+    import tomllib  # noqa: PLC0415
+    from importlib.metadata import entry_points  # noqa: PLC0415
+
+    from engine.standards import builtin  # noqa: PLC0415
+    from engine.standards.registry import (  # noqa: PLC0415
+        ENTRY_POINT_GROUP,
+        FactsRule,
+        FunctionRule,
+        registered,
+    )
+
+    defined = set()
+    for info in pkgutil.iter_modules(builtin.__path__):
+        module = importlib.import_module(f"{builtin.__name__}.{info.name}")
+        defined |= {
+            f"{module.__name__}:{name}"
+            for name, value in vars(module).items()
+            if isinstance(value, FunctionRule | FactsRule)
+        }
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    published = project["project"]["entry-points"][ENTRY_POINT_GROUP]
+    assert set(published.values()) == defined
+    installed = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    assert published.items() <= installed.items(), "re-run `bash .ci/install`"
+    assert set(published) <= set(registered())

@@ -29,17 +29,17 @@ def stage_output(result: StageResult) -> str:
     return text if not text or text.endswith("\n") else text + "\n"
 
 
-def summary(result: PipelineResult) -> str:
+def summary(result: PipelineResult, exit_code: int) -> str:
     if result.dry_run:
         missing = [s.name for s in result.stages if s.status is Status.UNAVAILABLE]
         tail = f"; not available in this underlay: {', '.join(missing)}" if missing else ""
         return f"dry run: {len(result.stages)} stages would run{tail}\n"
     counts = _counts(result)
-    verdict = "failed" if result.exit_code else "passed"
+    verdict = "failed" if exit_code else "passed"
     first = f" at {result.failed[0].name}" if result.failed else ""
     return (
         f"pipeline {result.name} {verdict}{first}: {counts} in {result.seconds:.1f} s "
-        f"(exit code {result.exit_code}); artifacts in {result.artifacts}/\n"
+        f"(exit code {exit_code}); artifacts in {result.artifacts}/\n"
     )
 
 
@@ -57,6 +57,6 @@ def markdown(result: PipelineResult) -> str:
         f"{s.seconds:.1f} s | `{shlex.join(s.argv)}` | {s.reason} |"
         for s in result.stages
     ]
-    head = f"### underlay pipeline {result.name}: {'failed' if result.exit_code else 'passed'}"
+    head = f"### underlay pipeline {result.name}: {'failed' if result.failed else 'passed'}"
     table = ["| stage | result | time | command | note |", "|---|---|---|---|---|", *rows]
     return "\n".join([head, "", *table, ""]) + "\n"

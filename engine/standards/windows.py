@@ -1,4 +1,5 @@
-"""Change windows and freezes: when `underlay apply` may change devices.
+"""Change windows and freezes: the change-control standard of when `underlay apply` may change
+devices. `check` reports a broken file with the other standards; apply `decide`s with it.
 
 standards/change-control/windows.yaml (schemas/change-windows.json):
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.apply import windows
-from engine.apply.windows import ChangeWindows
+from engine.standards import windows
+from engine.standards.windows import ChangeWindows
 from tests.conftest import REPO_ROOT
 
 RULES = ChangeWindows.model_validate(

@@ -1,21 +1,17 @@
-"""`underlay audit ...`: parse arguments, call the audit stage, render through views.audit.
-
-Kept beside the stage so that engine/cli.py only registers it (`add_parser(sub)`); exit codes
-follow the CLI contract: 0 ok, 1 problems found (a broken chain, no such device or value).
-"""
+"""`underlay audit log|show|blame|verify|export`: 0 ok, 1 problems found (a broken chain, no
+such device or value, unapproved changes in an evidence bundle's chain)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 
+from engine.cli import exits
+from engine.cli.common import Command, format_option
+from engine.cli.output import Output
 from engine.load.repo import resolve_repo
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def moment(end_of_day: bool) -> Callable[[str], datetime]:
@@ -37,73 +33,63 @@ def moment(end_of_day: bool) -> Callable[[str], datetime]:
     return parse
 
 
-def _write(text: str) -> None:
-    sys.stdout.write(text)
-
-
-def cmd_log(args: argparse.Namespace) -> int:
+def cmd_log(args: argparse.Namespace, out: Output) -> int:
     from engine.audit.log import Filter, log  # noqa: PLC0415 - gitpython only when used
     from engine.views import audit as view  # noqa: PLC0415
 
     keep = Filter(args.device, args.since, args.until, args.author, args.kind)
     entries = log(resolve_repo(args.repo), keep)
-    _write((view.log_json if args.format == "json" else view.log_text)(entries, args.device))
-    return EXIT_OK
+    out.out((view.log_json if args.format == "json" else view.log_text)(entries, args.device))
+    return exits.OK
 
 
-def cmd_show(args: argparse.Namespace) -> int:
+def cmd_show(args: argparse.Namespace, out: Output) -> int:
     from engine.audit.show import show  # noqa: PLC0415
     from engine.views import audit as view  # noqa: PLC0415
 
     result = show(resolve_repo(args.repo), args.device, args.at or datetime.now(UTC), args.main)
-    _write((view.show_json if args.format == "json" else view.show_text)(result))
-    return EXIT_OK if result.found else EXIT_PROBLEMS
+    out.out((view.show_json if args.format == "json" else view.show_text)(result))
+    return exits.outcome(result.found)
 
 
-def cmd_blame(args: argparse.Namespace) -> int:
+def cmd_blame(args: argparse.Namespace, out: Output) -> int:
     from engine.audit.blame import blame  # noqa: PLC0415
     from engine.views import audit as view  # noqa: PLC0415
 
     result = blame(resolve_repo(args.repo), args.device, args.field, args.main)
-    _write((view.blame_json if args.format == "json" else view.blame_text)(result))
-    return EXIT_PROBLEMS if result.problem else EXIT_OK
+    out.out((view.blame_json if args.format == "json" else view.blame_text)(result))
+    return exits.outcome(not result.problem)
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
+def cmd_verify(args: argparse.Namespace, out: Output) -> int:
     from engine.record import AuditStore, verify  # noqa: PLC0415
     from engine.views import audit as view  # noqa: PLC0415
 
     store = AuditStore(resolve_repo(args.repo))
     problems = verify(store, args.main, args.expect)
     count = len(store.entries())
-    _write((view.verify_json if args.format == "json" else view.verify_text)(problems, count))
-    return EXIT_PROBLEMS if problems else EXIT_OK
+    out.out((view.verify_json if args.format == "json" else view.verify_text)(problems, count))
+    return exits.outcome(not problems)
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    from engine.audit.export import export, write_bundle  # noqa: PLC0415
-    from engine.secrets import redactor_for_repo  # noqa: PLC0415
+def cmd_export(args: argparse.Namespace, out: Output) -> int:
+    from engine.audit.export import export  # noqa: PLC0415
     from engine.views import audit as view  # noqa: PLC0415
 
-    repo = resolve_repo(args.repo)
-    evidence = export(repo, args.since, args.until, args.main)
-    out = Path(args.out or f"evidence-{args.since:%Y%m%d}-{args.until:%Y%m%d}")
-    redact = redactor_for_repo(repo).redact
-    written = write_bundle(
-        {name: redact(body) for name, body in view.bundle(evidence).items()}, out
-    )
-    print(
-        f"wrote {len(written)} file{'s' * (len(written) != 1)} to {out}: "
+    evidence = export(resolve_repo(args.repo), args.since, args.until, args.main)
+    folder = Path(args.out or f"evidence-{args.since:%Y%m%d}-{args.until:%Y%m%d}")
+    written = out.files(folder, view.bundle(evidence))
+    out.say(
+        f"wrote {len(written)} file{'s' * (len(written) != 1)} to {folder}: "
         f"{len(evidence.changes)} changes ({len(evidence.unapproved)} unapproved), "
         f"{len(evidence.runs)} run records, chain "
         f"{'intact' if not evidence.problems else 'BROKEN'}"
     )
-    return EXIT_PROBLEMS if evidence.problems else EXIT_OK
+    return exits.outcome(not evidence.problems)
 
 
-def add_parser(sub: Any) -> None:
-    audit = sub.add_parser("audit", help="the audit trail: records of apply and drift runs")
-    verbs = audit.add_subparsers(dest="audit_command", metavar="VERB", required=True)
+def register(parsers: Mapping[str, argparse.ArgumentParser]) -> None:
+    verbs = parsers["audit"].add_subparsers(dest="audit_command", metavar="VERB", required=True)
     p = verbs.add_parser("log", help="apply and drift records, oldest first")
     p.add_argument("--device", metavar="NAME", help="only records that touched NAME")
     p.add_argument("--since", type=moment(False), metavar="DATE")
@@ -126,11 +112,15 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--since", type=moment(False), metavar="DATE", required=True)
     p.add_argument("--until", type=moment(True), metavar="DATE", required=True)
     p.add_argument("--out", metavar="DIR|FILE.zip")
+    _main_option(p)
     p.set_defaults(func=cmd_export)
-    p.add_argument("--main", metavar="REF", help="the mainline (default: main, master, HEAD)")
 
 
-def _common(p: argparse.ArgumentParser, func: Callable[[argparse.Namespace], int]) -> None:
-    p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--main", metavar="REF", help="the mainline (default: main, master, HEAD)")
+def _common(p: argparse.ArgumentParser, func: Command) -> None:
+    format_option(p, ["text", "json"])
+    _main_option(p)
     p.set_defaults(func=func)
+
+
+def _main_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--main", metavar="REF", help="the mainline (default: main, master, HEAD)")

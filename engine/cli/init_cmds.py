@@ -1,0 +1,27 @@
+"""`underlay init PATH`: create a repository, say what was made and what to do next."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+from engine.cli import exits
+from engine.cli.output import Output
+from engine.scaffold.create import create
+
+
+def cmd_init(args: argparse.Namespace, out: Output) -> int:
+    made = create(args.path, date.today())  # InitRefused: a folder that is not empty (exits)
+    commit = f", initial commit {made.commit[:10]}" if made.commit else " (no git: no commit)"
+    out.say(f"created {made.files} files in {made.path}{commit}")
+    then = "underlay check && underlay pipeline run pull-request --dry-run"
+    out.say(f"next: cd {made.path} && {then}")
+    return exits.OK
+
+
+def register(parsers: Mapping[str, argparse.ArgumentParser]) -> None:
+    p = parsers["init"]
+    p.add_argument("path", type=Path, help="a new or empty folder")
+    p.set_defaults(func=cmd_init)

@@ -1,0 +1,45 @@
+"""The lab plugged in at the CLI layer: a preflight and a source of credentials, nothing more.
+
+The stages take a CredentialStore and know nothing of the lab. For a repository whose devices
+live in the lab (every management address in 198.18.0.0/15, like the sample's), the lab's own
+user and key answer every credential set that the environment and the secrets file leave
+undefined, and the lab must be up: LabNotUpError when the first credential is resolved, which
+is before any device is contacted (collect resolves every target's credentials first).
+
+    store = credential_store(repo, inventory, state_dir)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from engine.lab import LabPaths, read_state, require_running
+from engine.lab.inventory import lives_in_lab
+from engine.model.layout import Inventory
+from engine.secrets import Credentials, CredentialStore, Source
+
+
+def credential_store(repo: Path, inventory: Inventory, state_dir: Path) -> CredentialStore:
+    """The repository's credentials, the lab's among them when its devices live there."""
+    if not lives_in_lab(inventory):
+        return CredentialStore(repo, inventory)
+    lab = lab_credentials(state_dir, preflight=lambda: require_running(inventory, state_dir))
+    return CredentialStore(repo, inventory, sources=(lab,))
+
+
+def lab_credentials(state_dir: Path, preflight: Callable[[], None] = lambda: None) -> Source:
+    """The lab's own user and key (from its state.json) for any credential set name. Asked
+    for the first time - when a stage is about to contact devices, after every check that
+    needs none - it runs `preflight` (the CLI's: LabNotUpError if the lab is not running)."""
+    found: list[Credentials] = []
+
+    def lab_user(name: str) -> Credentials:
+        if not found:
+            preflight()
+            state = read_state(LabPaths(state_dir))
+            found.append(Credentials("lab", state.user, None, state.private_key, "lab"))
+        return replace(found[0], name=name)
+
+    return lab_user

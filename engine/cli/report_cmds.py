@@ -1,0 +1,81 @@
+"""`underlay report` and `underlay metrics`: the status report as HTML, Markdown or JSON, and
+Prometheus metrics for node_exporter's textfile collector. Both exit 0 once written."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import TYPE_CHECKING
+
+from engine.cli import exits
+from engine.cli.common import format_option, today_option
+from engine.cli.output import Output
+from engine.load.repo import resolve_repo
+from engine.report.build import DEFAULT_TREND
+
+if TYPE_CHECKING:
+    from engine.report.audit import AuditFacts
+    from engine.report.model import StatusReport
+
+FORMATS = ("html", "markdown", "json")
+
+
+def _view(name: str) -> Callable[[StatusReport], str]:
+    from engine.views import report_html, report_markdown  # noqa: PLC0415
+
+    views: dict[str, Callable[[StatusReport], str]] = {
+        "html": report_html.render,
+        "markdown": report_markdown.render,
+        "json": report_markdown.json_view,
+    }
+    return views[name]
+
+
+def _build(args: argparse.Namespace) -> tuple[StatusReport, AuditFacts]:
+    from engine.report import audit  # noqa: PLC0415
+    from engine.report.build import Options, build  # noqa: PLC0415
+
+    repo = resolve_repo(args.repo)
+    facts = audit.read(repo)
+    options = Options(today=args.today or date.today(), trend=max(args.trend, 0))
+    return build(repo, options, facts), facts
+
+
+def cmd_report(args: argparse.Namespace, out: Output) -> int:
+    report, _ = _build(args)
+    text = _view(args.format)(report)
+    if args.out:
+        out.file(args.out, text)
+        out.err(f"wrote the {args.format} report to {args.out}\n")
+    else:
+        out.out(text)
+    return exits.OK
+
+
+def cmd_metrics(args: argparse.Namespace, out: Output) -> int:
+    from engine.report import metrics  # noqa: PLC0415
+
+    report, facts = _build(args)
+    out.to(args.textfile, metrics.text(report, facts))  # a file: atomically, as the collector needs
+    return exits.OK
+
+
+def register(parsers: Mapping[str, argparse.ArgumentParser]) -> None:
+    p = parsers["report"]
+    format_option(p, FORMATS, default="html")
+    p.add_argument("--out", "-o", metavar="FILE", help="write the report to FILE")
+    today_option(p)
+    p.add_argument(
+        "--trend",
+        type=int,
+        default=DEFAULT_TREND,
+        metavar="N",
+        help=f"judge the last N commits of inventory/ and standards/ "
+        f"(default {DEFAULT_TREND}; 0: no trend)",
+    )
+    p.set_defaults(func=cmd_report)
+    p = parsers["metrics"]
+    p.add_argument("--textfile", metavar="FILE", help="write FILE atomically (default: stdout)")
+    today_option(p)
+    p.set_defaults(func=cmd_metrics, trend=0)
