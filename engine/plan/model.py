@@ -108,5 +108,12 @@ class Plan(Frozen):
         return next(d for d in self.devices if d.name == name)
 
     @property
+    def pending(self) -> tuple[str, ...]:
+        """Devices that ran an unconfirmed commit when the plan looked at them."""
+        return tuple(d.name for d in self.devices if d.pending_commit)
+
+    @property
     def has_changes(self) -> bool:
-        return self.summary.change > 0
+        """Something to apply, or a device whose next config is not known yet (an unconfirmed
+        commit runs on it): such a plan never reads "no changes"."""
+        return self.summary.change > 0 or bool(self.pending)

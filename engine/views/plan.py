@@ -28,9 +28,12 @@ PENDING_NOTE = (
 
 def summary_line(plan: Plan) -> str:
     s = plan.summary
-    if s.change == 0 and s.unreachable == 0 and s.failed == 0 and not plan_findings(plan):
+    quiet = not (plan_findings(plan) or plan.pending)
+    if s.change == 0 and s.unreachable == 0 and s.failed == 0 and quiet:
         return NO_CHANGES
     parts = [f"{s.change} to change", f"{s.unchanged} unchanged"]
+    if plan.pending:
+        parts.append(f"{len(plan.pending)} with an unconfirmed commit pending")
     parts += [
         f"{n} {w}"
         for n, w in ((s.unreachable, "unreachable"), (s.failed, "failed"), (s.skipped, "skipped"))

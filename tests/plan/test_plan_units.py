@@ -168,3 +168,6 @@ def test_a_device_with_an_unconfirmed_commit_is_in_flight_never_in_sync() -> Non
     report = drift(_plan([device]), {"r1": AppliedRecord("c1", "want", "live")})
     assert [i.origin for i in report.items] == ["in-flight"] and report.drifted
     assert "unconfirmed commit is pending" in views.text(_plan([device]))
+    assert _plan([device]).has_changes  # never "No changes" while its config may revert
+    assert views.summary_line(_plan([device])) != views.NO_CHANGES
+    assert "1 with an unconfirmed commit pending" in views.summary_line(_plan([device]))
