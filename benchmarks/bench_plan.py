@@ -90,7 +90,9 @@ def ansible_check(repo: Path, state_dir: Path, workers: int, work: Path) -> tupl
         "    - name: frr.conf\n      ansible.builtin.template:\n"
         "        src: files/{{ inventory_hostname }}.conf.j2\n        dest: /etc/frr/frr.conf\n")
     env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_NOCOLOR="1")
-    return timed([shutil.which("ansible-playbook") or "ansible-playbook", "-i",
+    # ansible's ssh connects from inside the lab's management namespace, as underlay does
+    in_lab = ["ip", "netns", "exec", Path(state.mgmt_netns_path).name]
+    return timed([*in_lab, shutil.which("ansible-playbook") or "ansible-playbook", "-i",
                   str(work / "hosts.ini"), str(work / "play.yml"), "--check", "--diff",
                   "--forks", str(workers)], env)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ class Credentials:
     password: str | None = field(default=None, repr=False)
     key_file: str | None = None
     source: str = ""  # "env", the secrets file's path, or "lab"
+    netns: str | None = None  # a network namespace to connect from (a lab's management netns)
 
 
 def env_names(name: str) -> dict[str, str]:
@@ -76,11 +77,13 @@ class CredentialStore:
         *,
         env: Mapping[str, str] | None = None,
         sources: Sequence[Source] = (),  # after the environment and the secrets file
+        netns: str | None = None,  # every connection is made from there (a lab's mgmt netns)
     ) -> None:
         self.repo = repo
         self.inventory = inventory
         self.env = dict(os.environ if env is None else env)
         self.sources = tuple(sources)
+        self.netns = netns
         self._resolved: dict[str, Credentials] = {}
         self._file: dict[str, Any] | None = None
 
@@ -90,7 +93,7 @@ class CredentialStore:
             found = self._from_env(name) or self._from_file(name) or self._from_sources(name)
             if found is None:
                 raise SecretsError(_undefined(name, secrets_file(self.env)))
-            self._resolved[name] = found
+            self._resolved[name] = replace(found, netns=found.netns or self.netns)
         return self._resolved[name]
 
     def secret_values(self) -> set[str]:

@@ -69,7 +69,8 @@ def test_failures_are_per_device(lab_devices: SampleLab) -> None:
     }
     inventory = _broken(lab_devices.inventory)
     lab_user = lab_credentials(lab_devices.state_dir)
-    store = CredentialStore(inventory=inventory, env=env, sources=(lab_user,))
+    netns = lab_devices.state.mgmt_netns_path  # the wrong password too goes through the lab
+    store = CredentialStore(inventory=inventory, env=env, sources=(lab_user,), netns=netns)
     names = [NOBODY, WRONG, "fra1-leaf01", "fra1-db01"]
     intended = render_intended(inventory, names)
     started = time.monotonic()

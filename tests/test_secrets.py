@@ -106,3 +106,13 @@ def test_redactor_known_values_and_patterns() -> None:
     data = {"device": "r1", "diff": [f"+ password {SECRET}"], SECRET: 1}
     assert SECRET not in json.dumps(redactor.redact_json(data))
     assert redactor.redact("passwordless sudo; hostname r1") == "passwordless sudo; hostname r1"
+
+
+def test_a_store_of_the_lab_connects_every_set_from_its_namespace(tmp_path: Path) -> None:
+    """Whichever source answers (here the environment), a lab's devices are reached from the
+    lab's management namespace: the store adds it to every credential set."""
+    env = {"UNDERLAY_CREDENTIALS_CORE_USERNAME": "netops",
+           "UNDERLAY_SECRETS_FILE": str(tmp_path / "none.yaml")}  # fmt: skip
+    store = CredentialStore(env=env, netns="/run/netns/ul123abc_mgmt")
+    assert store.resolve("core").netns == "/run/netns/ul123abc_mgmt"
+    assert CredentialStore(env=env).resolve("core").netns is None

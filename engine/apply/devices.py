@@ -44,7 +44,8 @@ class Devices:
             creds.username,
             creds.password or "",
             timeout=int(timeout or self.timeout),
-            optional_args={"port": obj.management.port, "key_file": creds.key_file},
+            optional_args={"port": obj.management.port, "key_file": creds.key_file}
+            | ({"netns": creds.netns} if creds.netns else {}),
         )
         driver.open()
         try:

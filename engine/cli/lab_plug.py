@@ -26,7 +26,8 @@ def credential_store(repo: Path, inventory: Inventory, state_dir: Path) -> Crede
     if not lives_in_lab(inventory):
         return CredentialStore(repo, inventory)
     lab = lab_credentials(state_dir, preflight=lambda: require_running(inventory, state_dir))
-    return CredentialStore(repo, inventory, sources=(lab,))
+    mgmt = str(LabPaths(state_dir).mgmt_netns_path)  # whichever source a credential comes from
+    return CredentialStore(repo, inventory, sources=(lab,), netns=mgmt)
 
 
 def lab_credentials(state_dir: Path, preflight: Callable[[], None] = lambda: None) -> Source:
@@ -39,7 +40,8 @@ def lab_credentials(state_dir: Path, preflight: Callable[[], None] = lambda: Non
         if not found:
             preflight()
             state = read_state(LabPaths(state_dir))
-            found.append(Credentials("lab", state.user, None, state.private_key, "lab"))
+            key, netns = state.private_key, state.mgmt_netns_path
+            found.append(Credentials("lab", state.user, None, key, "lab", netns))
         return replace(found[0], name=name)
 
     return lab_user

@@ -51,7 +51,7 @@ def _host(obj: Device | Server, groups: Groups, store: CredentialStore, timeout:
         username=creds.username,
         password=creds.password,
         platform=str(obj.platform),
-        extras={"key_file": creds.key_file, "timeout": timeout},
+        extras={"key_file": creds.key_file, "timeout": timeout, "netns": creds.netns},
     )
     return Host(
         obj.name,

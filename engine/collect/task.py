@@ -128,8 +128,14 @@ def _driver(task: Task) -> NetworkDriver:
         params.username,
         params.password or "",
         timeout=int(extras.get("timeout", 30)),
-        optional_args={"port": params.port, "key_file": extras.get("key_file")},
+        optional_args=_reach(params.port, extras.get("key_file"), extras.get("netns")),
     )
+
+
+def _reach(port: int | None, key_file: str | None, netns: str | None) -> dict[str, Any]:
+    """optional_args for the driver; `netns` only where set (underlay's drivers know it)."""
+    args: dict[str, Any] = {"port": port, "key_file": key_file}
+    return args | ({"netns": netns} if netns else {})
 
 
 def _compare(driver: NetworkDriver, intended: str | None) -> tuple[str, str | None]:

@@ -66,6 +66,8 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
 
     optional_args:
         port (22); key_file (a private key; else the password is used);
+        netns: the path of a network namespace to connect from (/run/netns/NAME: a lab's
+            management namespace; needs root);
         lock_timeout (60): seconds a load waits for another session's configuration lock
             before LockError names its holder (0: fail at once);
         lock_ttl (600): seconds after which this session's lock, if it dies holding it,
@@ -93,6 +95,7 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         )
         self.port = int(args.get("port", DEFAULT_PORT))
         self.key_file: str | None = args.get("key_file")
+        self.netns: str | None = args.get("netns")
         self.lock_timeout = float(args.get("lock_timeout", DEFAULT_LOCK_TIMEOUT))
         self.lock_ttl = int(args.get("lock_ttl", DEFAULT_LOCK_TTL))
         self.holder = _holder(username)
@@ -118,6 +121,7 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
             self.password or None,
             self.key_file,
             float(self.timeout),
+            self.netns,
         )
         self._session = Session(target)
 

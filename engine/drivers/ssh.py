@@ -6,11 +6,13 @@ stdin, never argv, so it never shows up in the device's process list.
 
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import dataclass
 
 import paramiko
 
+from engine import netns
 from engine.drivers.errors import (
     CommandErrorException,
     ConnectAuthError,
@@ -37,6 +39,7 @@ class Target:
     password: str | None
     key_file: str | None
     timeout: float
+    netns: str | None = None  # connect from inside this network namespace (engine.netns)
 
 
 class Session:
@@ -112,6 +115,13 @@ def _connect(target: Target) -> paramiko.SSHClient:
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
+def _socket(target: Target) -> socket.socket | None:
+    """A connection made in the target's network namespace; None: paramiko makes its own."""
+    if target.netns is None:
+        return None
+    return netns.connect(target.netns, target.host, target.port, target.timeout)
+
+
 def _connect_once(target: Target) -> paramiko.SSHClient:
     client = paramiko.SSHClient()
     # Devices are identified by the inventory's management address; host keys are not pinned yet.
@@ -123,6 +133,7 @@ def _connect_once(target: Target) -> paramiko.SSHClient:
             username=target.username,
             password=target.password,
             key_filename=target.key_file,
+            sock=_socket(target),
             timeout=target.timeout,
             banner_timeout=target.timeout,
             auth_timeout=target.timeout,

@@ -97,16 +97,13 @@ def _refuse_existing(spec: LabSpec, paths: LabPaths) -> None:
             f"{paths.root}: a lab is already recorded here; take it down first: "
             f"engine.lab.down({str(paths.root)!r})"
         )
-    if host.link_exists(host.BRIDGE):
-        raise LabExistsError(
-            f"bridge {host.BRIDGE} exists: another lab is up on this host (one per host); "
-            "take it down with engine.lab.down(<its state dir>)"
-        )
-    taken = [n.name for n in spec.nodes if Path("/run/netns", n.name).exists()]
+    names = [paths.mgmt_netns, *(paths.netns(n.name) for n in spec.nodes)]
+    taken = [name for name in names if Path("/run/netns", name).exists()]
     if taken:
         raise LabExistsError(
-            f"network namespaces {', '.join(taken)} already exist; remove them "
-            f"(ip netns del NAME) if they are stale, or rename the nodes"
+            f"network namespaces {', '.join(taken)} already exist: a lab of the state dir "
+            f"{paths.root} was left behind; take it down with engine.lab.down"
+            f"({str(paths.root)!r}), or remove them (ip netns del NAME) if they are stale"
         )
 
 
@@ -163,14 +160,14 @@ def _build(spec: LabSpec, paths: LabPaths, state: LabState) -> LabState:
     _private_ns_dir(paths)
     host.make_keys(paths)
     host.write_daemon_configs(paths, spec.user)
-    host.ip_batch(
-        host.bridge_and_guard_lines(str(spec.bridge_address), (n.name for n in spec.nodes))
-    )
+    host.ip_batch(host.namespace_lines(paths, (n.name for n in spec.nodes)))
+    host.ip_batch(host.mgmt_lines(str(spec.bridge_address)), netns=paths.mgmt_netns)
     ids = _each(lambda n: _make_node(paths, spec, n), spec.nodes)
     for lab_node, ns in zip(spec.nodes, ids, strict=True):
         state = state.with_node(replace(state.node(lab_node.name), namespaces=ns))
     write_state(paths, state)
-    host.ip_batch(node.link_lines(spec, host.BRIDGE))
+    host.ip_batch(node.link_lines(paths, spec))
+    host.ip_batch(node.bridge_port_lines(spec, host.BRIDGE), netns=paths.mgmt_netns)
     return state
 
 
@@ -198,7 +195,7 @@ def _start(spec: LabSpec, paths: LabPaths, state: LabState) -> LabState:
 
 
 def _start_node(paths: LabPaths, spec: LabSpec, lab_node: LabNode) -> dict[str, int]:
-    host.ip_batch(node.node_link_lines(spec, lab_node), netns=lab_node.name)
+    host.ip_batch(node.node_link_lines(spec, lab_node), netns=paths.netns(lab_node.name))
     return node.start_daemons(paths, spec, lab_node)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from engine.lab.errors import CommandError
 from engine.lab.spec import LAB_RANGE
-from engine.lab.state import LabPaths
+from engine.lab.state import LAB_NETNS_PREFIX, LabPaths
 
 PACKAGES = ("frr", "frr-pythontools", "lldpd", "openssh-server", "iproute2", "sudo")
 BRIDGE = "ulab0"
@@ -137,17 +137,25 @@ def make_keys(paths: LabPaths) -> None:
             run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(key)])
 
 
+# Labs share the host's lab user: the lab that adds it marks it here (a tmpfs: a reboot takes
+# every lab down too), and the last lab to go down removes a marked user.
+USER_MARKS = Path("/run/underlay-lab-users")
+
+
 def ensure_user(user: str) -> bool:
-    """Create the lab user on the host if missing; True if this call added it.
+    """Create the lab user on the host if missing; True if a lab (this call or another lab up
+    on the host) added it.
 
     The host account stays locked, without groups or sudo: its password, groups and sudo rule
     exist only in the nodes' private /etc.
     """
     try:
         pwd.getpwnam(user)
-        return False
+        return (USER_MARKS / user).exists()
     except KeyError:
         run(["useradd", "--create-home", "--shell", "/bin/bash", "--user-group", user])
+        USER_MARKS.mkdir(mode=0o700, exist_ok=True)
+        (USER_MARKS / user).touch()
         return True
 
 
@@ -161,6 +169,7 @@ def remove_user(user: str) -> list[str]:
     try:
         pwd.getpwnam(user)
     except KeyError:
+        (USER_MARKS / user).unlink(missing_ok=True)
         return []
     return [f"user {user}: userdel failed: {done.stderr.strip()}"]
 
@@ -192,19 +201,30 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 """
 
 
-def bridge_and_guard_lines(bridge_address: str, netns: Iterable[str]) -> list[str]:
-    """`ip -batch` lines: mgmt bridge without uplink, leak guard, and the nodes' netns."""
+def namespace_lines(paths: LabPaths, nodes: Iterable[str]) -> list[str]:
+    """Root-namespace `ip -batch` lines: the leak guard, the lab's management namespace and
+    its nodes' network namespaces. No lab address is ever configured in the root namespace."""
     return [
-        f"link add {BRIDGE} type bridge",
-        f"link set {BRIDGE} up",
-        f"addr add {bridge_address} dev {BRIDGE}",
         f"route replace unreachable {LAB_RANGE} metric {GUARD_METRIC}",
-        *(f"netns add {name}" for name in netns),
+        f"netns add {paths.mgmt_netns}",
+        *(f"netns add {paths.netns(name)}" for name in nodes),
     ]
 
 
-def link_exists(name: str) -> bool:
-    return Path("/sys/class/net", name).exists()
+def mgmt_lines(bridge_address: str) -> list[str]:
+    """`ip -n <mgmt netns> -batch` lines: the management bridge, without any uplink."""
+    return [
+        "link set lo up",
+        f"link add {BRIDGE} type bridge",
+        f"link set {BRIDGE} up",
+        f"addr add {bridge_address} dev {BRIDGE}",
+    ]
+
+
+def other_labs(paths: LabPaths) -> list[str]:
+    """The management namespaces of the other labs up on this host."""
+    found = Path("/run/netns").glob(f"{LAB_NETNS_PREFIX}*_mgmt")
+    return sorted(p.name for p in found if p.name != paths.mgmt_netns)
 
 
 def guard_route_present() -> bool:

@@ -54,7 +54,7 @@ def node_argv(paths: LabPaths, node: str, argv: Sequence[str], cwd: str = "/") -
     # --wd: nsenter --mount would otherwise chdir to / silently (recipe pitfall 9)
     return [
         "nsenter",
-        f"--net=/run/netns/{node}",
+        f"--net={paths.netns_path(node)}",
         f"--uts={paths.uts_ns(node)}",
         f"--mount={paths.mnt_ns(node)}",
         f"--wd={cwd}",
@@ -143,7 +143,7 @@ def enter(paths: LabPaths, spec: LabSpec, node: LabNode) -> None:
     etc_frr = str(base / "etc-frr") if node.kind == "frr" else ""
     argv = [
         "nsenter",
-        f"--net=/run/netns/{node.name}",
+        f"--net={paths.netns_path(node.name)}",
         "--",
         "unshare",
         f"--uts={paths.uts_ns(node.name)}",
@@ -171,23 +171,30 @@ def enter(paths: LabPaths, spec: LabSpec, node: LabNode) -> None:
 
 
 def host_veth(index: int) -> str:
-    return f"ulab0-{index}"
+    """The bridge side of node `index`'s management link (in the lab's management netns)."""
+    return f"n{index}"
 
 
-def link_lines(spec: LabSpec, bridge: str) -> list[str]:
-    """Root-namespace `ip -batch` lines: every mgmt veth and every cable, made in place."""
-    lines = []
-    for index, node in enumerate(spec.nodes):
-        lines += [
-            f"link add name {host_veth(index)} type veth peer name {MGMT_IFNAME} netns {node.name}",
-            f"link set {host_veth(index)} master {bridge} up",
-        ]
-    # created directly inside both namespaces: port names never clash in the root namespace
+def link_lines(paths: LabPaths, spec: LabSpec) -> list[str]:
+    """Root-namespace `ip -batch` lines: every mgmt veth (bridge side in the management netns)
+    and every cable, each created directly inside its two namespaces: no name ever lands in
+    the root namespace."""
+    lines = [
+        f"link add name {host_veth(index)} netns {paths.mgmt_netns} type veth "
+        f"peer name {MGMT_IFNAME} netns {paths.netns(node.name)}"
+        for index, node in enumerate(spec.nodes)
+    ]
     lines += [
-        f"link add name {c.a_port} netns {c.a_node} type veth peer name {c.b_port} netns {c.b_node}"
+        f"link add name {c.a_port} netns {paths.netns(c.a_node)} type veth "
+        f"peer name {c.b_port} netns {paths.netns(c.b_node)}"
         for c in spec.links
     ]
     return lines
+
+
+def bridge_port_lines(spec: LabSpec, bridge: str) -> list[str]:
+    """`ip -n <mgmt netns> -batch` lines: each node's management link on the bridge."""
+    return [f"link set {host_veth(i)} master {bridge} up" for i in range(len(spec.nodes))]
 
 
 def node_link_lines(spec: LabSpec, node: LabNode) -> list[str]:
@@ -202,7 +209,7 @@ def node_link_lines(spec: LabSpec, node: LabNode) -> list[str]:
 
 def namespace_ids(paths: LabPaths, node: str) -> tuple[tuple[int, int], ...]:
     ids = []
-    for ns in (Path("/run/netns", node), paths.mnt_ns(node)):
+    for ns in (paths.netns_path(node), paths.mnt_ns(node)):
         st = ns.stat()
         ids.append((st.st_dev, st.st_ino))
     return tuple(ids)

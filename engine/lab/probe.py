@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from ipaddress import IPv4Network
+from pathlib import Path
 from typing import Any
 
 from engine.lab.errors import ConvergenceTimeout
 from engine.lab.node import run_in_node
 from engine.lab.spec import LabSpec
 from engine.lab.state import LabPaths
+from engine.netns import connect as netns_connect
 
 POLL_SECONDS = 0.3
 POLL_WORKERS = 8
@@ -116,9 +117,10 @@ def parse_lldp(data: Mapping[str, Any]) -> tuple[LldpNeighbour, ...]:
     return tuple(neighbours)
 
 
-def accepts_tcp(ip: str, port: int = 22) -> bool:
+def accepts_tcp(netns: Path, ip: str, port: int = 22) -> bool:
+    """Does ip:port accept a connection, from inside the lab's management namespace?"""
     try:
-        with socket.create_connection((ip, port), timeout=0.5):
+        with netns_connect(str(netns), ip, port, timeout=0.5):
             return True
     except OSError:
         return False
@@ -188,9 +190,8 @@ def _frr_components(spec: LabSpec) -> dict[str, frozenset[str]]:
 def pending(paths: LabPaths, want: Expectation) -> list[str]:
     """What this node still lacks, one phrase each; [] when converged."""
     where = f"{want.node}:"
-    missing = (
-        [] if accepts_tcp(want.mgmt_ip) else [f"{where} sshd not accepting on {want.mgmt_ip}:22"]
-    )
+    reached = accepts_tcp(paths.mgmt_netns_path, want.mgmt_ip)
+    missing = [] if reached else [f"{where} sshd not accepting on {want.mgmt_ip}:22"]
     if want.frr:
         missing += _pending_frr(paths, want)
     seen = {n.port: (n.neighbour, n.neighbour_port) for n in lldp_neighbours(paths, want.node)}

@@ -5,10 +5,11 @@ so `down()` knows what to undo even when `up()` stopped half-way. Example:
 
     {"version": 1, "state_dir": "/var/lib/underlay-lab", "complete": true,
      "user": "labuser", "user_added": true, "bridge": "ulab0", "bridge_address": "198.18.0.1/24",
+     (the bridge and each node's host_veth live in the lab's management namespace)
      "guard_route": "198.18.0.0/15", "private_key": "/var/lib/underlay-lab/keys/id_ed25519",
      "public_key": "...id_ed25519.pub", "host_key": "...ssh_host_ed25519_key",
      "nodes": [{"name": "r1", "kind": "frr", "mgmt_address": "198.18.0.11/24",
-                "host_veth": "ulab0-0", "ports": ["eth1"],
+                "host_veth": "n0", "ports": ["eth1"],
                 "pids": {"watchfrr": 812, "zebra": 820, "bgpd": 825, "staticd": 830,
                          "lldpd": 790, "sshd": 801},
                 "namespaces": [[4, 4026532301], [4, 4026532362]]}],
@@ -17,6 +18,7 @@ so `down()` knows what to undo even when `up()` stopped half-way. Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -30,9 +32,36 @@ STATE_VERSION = 1
 DEFAULT_STATE_DIR = Path("/var/lib/underlay-lab")
 
 
+LAB_NETNS_PREFIX = "ul"  # every network namespace of every lab: ul<lab id>-<node>, ul<id>_mgmt
+
+
 @dataclass(frozen=True)
 class LabPaths:
+    """Where a lab's files live, and the names of its network namespaces. Several labs can be
+    up on one host: each is named by its state directory (a short hash of its path), so the
+    same node names and the same addresses never meet."""
+
     root: Path
+
+    @property
+    def lab_id(self) -> str:
+        return hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:6]
+
+    def netns(self, node: str) -> str:
+        """The name (in /run/netns) of the node's network namespace."""
+        return f"{LAB_NETNS_PREFIX}{self.lab_id}-{node}"
+
+    def netns_path(self, node: str) -> Path:
+        return Path("/run/netns", self.netns(node))
+
+    @property
+    def mgmt_netns(self) -> str:
+        """The namespace of the lab's management bridge: the engine connects from inside it."""
+        return f"{LAB_NETNS_PREFIX}{self.lab_id}_mgmt"
+
+    @property
+    def mgmt_netns_path(self) -> Path:
+        return Path("/run/netns", self.mgmt_netns)
 
     @property
     def state_file(self) -> Path:
@@ -115,6 +144,11 @@ class LabState:
                 return node
         names = ", ".join(n.name for n in self.nodes)
         raise LabNotUpError(f"{self.state_dir}: no node {name!r} in this lab (nodes: {names})")
+
+    @property
+    def mgmt_netns_path(self) -> str:
+        """Where the engine connects from: the lab's management namespace."""
+        return str(LabPaths(Path(self.state_dir)).mgmt_netns_path)
 
     def with_node(self, record: NodeRecord) -> LabState:
         return replace(

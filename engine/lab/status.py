@@ -96,12 +96,13 @@ def runs(spec: LabSpec, state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
 
 def is_up(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
     """True when a complete lab is recorded and every daemon it started is still running."""
+    paths = LabPaths(Path(state_dir))
     try:
-        state = read_state(LabPaths(Path(state_dir)))
+        state = read_state(paths)
     except LabNotUpError:
         return False
     return state.complete and all(
-        Path("/run/netns", n.name).exists()
+        paths.netns_path(n.name).exists()
         and all(runs_in(p, n.namespaces) for p in n.pids.values())
         for n in state.nodes
     )

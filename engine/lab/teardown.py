@@ -13,7 +13,7 @@ from typing import Any
 from engine.lab.errors import CorruptStateError, LabError
 from engine.lab.host import (
     guard_route_present,
-    link_exists,
+    other_labs,
     remove_guard_route,
     remove_user,
     run,
@@ -50,10 +50,11 @@ def down(state_dir: Path | str) -> DownReport:
         raise LabError(f"{paths.root}: taking a lab down needs root; run it as root (sudo)")
     nodes = _node_names(paths, state)
     stopped, killed = _stop_processes(_namespaces(paths, state, nodes))
-    if state is not None:
-        _remove_root_ns(state)
     _remove_namespaces(paths, nodes)
-    user_removed = bool(state and state.user_added and not remove_user(state.user))
+    last = not other_labs(paths)  # the guard and the lab user serve every lab up on the host
+    if state is not None and last:
+        remove_guard_route()
+    user_removed = bool(state and state.user_added and last and not remove_user(state.user))
     leftovers = _remove_state_dir(paths)
     return DownReport(
         state_dir=str(paths.root),
@@ -90,7 +91,7 @@ def _namespaces(paths: LabPaths, state: LabState | None, nodes: tuple[str, ...])
     """
     ids = {ns for n in state.nodes for ns in n.namespaces} if state else set()
     for node in nodes:
-        for ns in (Path("/run/netns", node), paths.mnt_ns(node)):
+        for ns in (paths.netns_path(node), paths.mnt_ns(node)):
             try:
                 st = ns.stat()
             except OSError:
@@ -112,17 +113,10 @@ def _stop_processes(namespaces: set[NsId]) -> tuple[list[int], list[int]]:
     return stopped, killed
 
 
-def _remove_root_ns(state: LabState) -> None:
-    for veth in [n.host_veth for n in state.nodes] + [state.bridge]:
-        if link_exists(veth):
-            run(["ip", "link", "del", veth], check=False)
-    remove_guard_route()
-
-
 def _remove_namespaces(paths: LabPaths, nodes: tuple[str, ...]) -> None:
-    for node in nodes:
-        if Path("/run/netns", node).exists():
-            run(["ip", "netns", "del", node], check=False)
+    for name in [*(paths.netns(n) for n in nodes), paths.mgmt_netns]:
+        if Path("/run/netns", name).exists():
+            run(["ip", "netns", "del", name], check=False)  # the bridge and veths go with it
     for mount in sorted(_mounts_under(paths.root), key=len, reverse=True):
         if run(["umount", mount], check=False).returncode != 0:
             run(["umount", "--lazy", mount], check=False)
@@ -145,11 +139,9 @@ def _remove_state_dir(paths: LabPaths) -> list[str]:
 
 def leftovers_of(paths: LabPaths, state: LabState | None, nodes: tuple[str, ...]) -> list[str]:
     """Anything of the lab still on the host; [] when `down()` finished its job."""
-    found = [f"netns {n} still exists" for n in nodes if Path("/run/netns", n).exists()]
-    # without a record nothing here is known to be ours (the bridge may be another lab's)
-    links = [n.host_veth for n in state.nodes] + [state.bridge] if state else []
-    found += [f"link {name} still exists" for name in links if link_exists(name)]
-    if state and guard_route_present():
+    names = [*(paths.netns(n) for n in nodes), paths.mgmt_netns]
+    found = [f"netns {n} still exists" for n in names if Path("/run/netns", n).exists()]
+    if state and guard_route_present() and not other_labs(paths):
         found.append("guard route unreachable 198.18.0.0/15 still present")
     found += [f"mount {m} still present" for m in _mounts_under(paths.root)]
     if paths.state_file.exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from engine.lab import DownReport, LabBuild, LabReport, LabState, LabStatus
@@ -23,7 +24,8 @@ def up_text(build: LabBuild, report: LabReport, state: LabState) -> str:
         *(f"  difference {d.id}: {d.device}: {d.what}" for d in build.differences),
         *(f"  skipped {line}" for line in build.skipped),
         f"  state: {report.state_dir}",
-        f"  login: ssh -i {state.private_key} {state.user}@<mgmt address>",
+        f"  login: ip netns exec {Path(state.mgmt_netns_path).name} "
+        f"ssh -i {state.private_key} {state.user}@<mgmt address>",
     ]
     return "\n".join(lines) + "\n"
 

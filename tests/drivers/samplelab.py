@@ -27,7 +27,8 @@ class SampleLab:
         node = self.state.node(name)
         platform = str(self.inventory.node(name).platform)  # type: ignore[union-attr]
         cls = get_driver(platform)
-        args = {"key_file": self.state.private_key} if key else {}
+        args = {"netns": self.state.mgmt_netns_path}
+        args |= {"key_file": self.state.private_key} if key else {}
         driver: UnderlayDriver = cls(node.mgmt_ip, self.state.user, password, 10, args)
         return driver
 

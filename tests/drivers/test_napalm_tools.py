@@ -39,7 +39,8 @@ def nornir(lab_devices: SampleLab) -> Iterator[Nornir]:
     """One host, platform `frr`, as a nornir user would declare it for nornir_napalm."""
     state = lab_devices.state
     ConnectionPluginRegister.auto_register()  # what InitNornir does: nornir_napalm's entry point
-    extras = {"optional_args": {"key_file": state.private_key}, "timeout": 30}
+    optional = {"key_file": state.private_key, "netns": state.mgmt_netns_path}
+    extras = {"optional_args": optional, "timeout": 30}
     host = Host(
         NODE,
         hostname=state.node(NODE).mgmt_ip,
@@ -104,7 +105,7 @@ def _cli_base(lab_devices: SampleLab) -> tuple[str, ...]:
     state = lab_devices.state
     return (
         *("--user", state.user, "--password", "", "--vendor", "frr"),
-        *("--optional_args", f"key_file={state.private_key!r}"),
+        *("--optional_args", f"key_file={state.private_key!r},netns={state.mgmt_netns_path!r}"),
         state.node(NODE).mgmt_ip,
     )
 

@@ -51,7 +51,8 @@ def chain_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def ssh(chain_lab: Path) -> Iterator[dict[str, Ssh]]:
     """Key-authenticated sessions to every node of the chain lab, by node name."""
     state = lab.read_state(lab.LabPaths(chain_lab))
-    sessions = {n.name: Ssh(n.mgmt_ip, Path(state.private_key)) for n in state.nodes}
+    netns = state.mgmt_netns_path
+    sessions = {n.name: Ssh(netns, n.mgmt_ip, Path(state.private_key)) for n in state.nodes}
     yield sessions
     for session in sessions.values():
         session.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 import paramiko
 
 from engine import lab
+from engine import netns as engine_netns
 from engine.cli.lab_plug import credential_store
 from engine.lab.procs import pids_in
 from engine.model.layout import Inventory
@@ -99,13 +100,17 @@ def chain_spec() -> lab.LabSpec:
 
 
 class Ssh:
-    """A paramiko session to one node: `run(cmd)` -> (exit status, stdout, stderr)."""
+    """A paramiko session to one node, from inside the lab's management namespace:
+    `run(cmd)` -> (exit status, stdout, stderr)."""
 
-    def __init__(self, address: str, key: Path | None, password: str | None = None) -> None:
+    def __init__(
+        self, netns: str, address: str, key: Path | None, password: str | None = None
+    ) -> None:
         self.client = paramiko.SSHClient()
         self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
         self.client.connect(
             address,
+            sock=engine_netns.connect(netns, address, 22, timeout=10),
             username=LAB_USER,
             key_filename=str(key) if key else None,
             password=password,
@@ -125,11 +130,14 @@ class Ssh:
 
 def leftovers(state_dir: Path, state: lab.LabState) -> list[str]:
     """Everything of the lab still on the host, checked independently of `down()`'s own report."""
-    found = [f"netns {n.name}" for n in state.nodes if Path("/run/netns", n.name).exists()]
+    paths = lab.LabPaths(state_dir)
+    names = [paths.mgmt_netns, *(paths.netns(n.name) for n in state.nodes)]
+    found = [f"netns {name}" for name in names if Path("/run/netns", name).exists()]
     found += [
         f"link {d.name}" for d in Path("/sys/class/net").iterdir() if d.name.startswith("ulab0")
     ]
-    if "198.18.0.0/15" in _run(["ip", "route", "show", "type", "unreachable"]):
+    others = [p for p in Path("/run/netns").glob("ul*_mgmt") if p.name != paths.mgmt_netns]
+    if "198.18.0.0/15" in _run(["ip", "route", "show", "type", "unreachable"]) and not others:
         found.append("guard route")
     found += [f"pid {p}" for p in pids_in({ns for n in state.nodes for ns in n.namespaces})]
     found += [
@@ -141,8 +149,8 @@ def leftovers(state_dir: Path, state: lab.LabState) -> list[str]:
         found.append(f"state dir {state_dir}")
     if Path("/etc/sudoers.d/underlay-lab").exists():
         found.append("/etc/sudoers.d/underlay-lab")
-    if state.user_added and _run(["getent", "passwd", state.user]):
-        found.append(f"user {state.user}")
+    if state.user_added and _run(["getent", "passwd", state.user]) and not others:
+        found.append(f"user {state.user}")  # the lab user stays while another lab is up
     return found
 
 

@@ -111,7 +111,7 @@ class TestBrownfield:
         state = lab.read_state(lab.LabPaths(brownfield))
 
         def hostname(node: NodeRecord) -> str:
-            session = Ssh(node.mgmt_ip, Path(state.private_key))
+            session = Ssh(state.mgmt_netns_path, node.mgmt_ip, Path(state.private_key))
             try:
                 return session.run("hostname")[1].strip()
             finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,8 @@ def test_hostnames_over_ssh(ssh: dict[str, Ssh]) -> None:
 
 
 def test_password_login(chain_lab: Path) -> None:
-    session = Ssh("198.18.0.12", key=None, password=LAB_PASSWORD)
+    netns = lab.read_state(lab.LabPaths(chain_lab)).mgmt_netns_path
+    session = Ssh(netns, "198.18.0.12", key=None, password=LAB_PASSWORD)
     assert session.run("hostname")[1].strip() == "r2"
     session.close()
 
@@ -126,12 +128,32 @@ def test_is_up_and_unknown_node(chain_lab: Path) -> None:
         lab.node_exec(chain_lab, "r9", ["true"])
 
 
-def test_second_lab_is_refused(chain_lab: Path, tmp_path: Path) -> None:
+def test_a_second_lab_in_its_own_state_dir_coexists(chain_lab: Path, tmp_path: Path) -> None:
+    """The same nodes, names and addresses again, up beside the first (a user's lab left up
+    while the tests build theirs): each is reached in its own management namespace, and
+    taking one down leaves the other, its guard route and the lab user alone."""
     with pytest.raises(lab.LabExistsError, match="already recorded"):
         lab.up(chain_spec(), chain_lab)
-    with pytest.raises(lab.LabExistsError, match="bridge ulab0 exists"):
-        lab.up(chain_spec(), tmp_path / "other")
-    assert not (tmp_path / "other").exists()
+    other = tmp_path / "other"
+    try:
+        lab.up(chain_spec(), other, timeout=30)
+        first, second = (lab.read_state(lab.LabPaths(d)) for d in (chain_lab, other))
+        assert first.mgmt_netns_path != second.mgmt_netns_path
+        key = Path(second.private_key)
+        session = Ssh(second.mgmt_netns_path, second.node("r2").mgmt_ip, key)
+        assert session.run("hostname")[1].strip() == "r2"
+        session.close()
+        assert lab.node_exec(other, "r1", ["true"]).returncode == 0
+    finally:
+        report = lab.down(other)
+    assert report.leftovers == () and not report.user_removed
+    assert lab.is_up(chain_lab)
+    assert "198.18.0.0/15" in subprocess.run(
+        ["ip", "route", "show", "type", "unreachable"], capture_output=True, text=True, check=True
+    ).stdout
+    session = Ssh(first.mgmt_netns_path, first.node("r2").mgmt_ip, Path(first.private_key))
+    assert session.run("hostname")[1].strip() == "r2"
+    session.close()
 
 
 def test_down_leaves_nothing_and_twice_is_fine(chain_lab: Path) -> None:

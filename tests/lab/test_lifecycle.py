@@ -26,7 +26,7 @@ def test_invalid_frr_config_is_refused_before_touching_the_host(tmp_path: Path) 
     with pytest.raises(lab.LabSpecError, match=r"node r2: frr_config line \d+: % Unknown command"):
         lab.up(spec, tmp_path / "state")
     assert not (tmp_path / "state").exists()
-    assert not Path("/run/netns/r1").exists()
+    assert not lab.LabPaths(tmp_path / "state").netns_path("r1").exists()
 
 
 def test_half_built_lab_is_cleaned_up(tmp_path: Path) -> None:
@@ -38,7 +38,8 @@ def test_half_built_lab_is_cleaned_up(tmp_path: Path) -> None:
     for name in ("r1", "r2"):
         for pid in state.node(name).pids.values():
             os.kill(pid, signal.SIGKILL)
-    subprocess.run(["ip", "netns", "del", "r3"], check=True)  # its daemons keep the netns alive
+    r3 = lab.LabPaths(state_dir).netns("r3")
+    subprocess.run(["ip", "netns", "del", r3], check=True)  # its daemons keep the netns alive
     assert not lab.is_up(state_dir)
     report = lab.down(state_dir)
     assert report.leftovers == ()

@@ -241,7 +241,8 @@ def test_cli_plan_and_drift_exit_codes(
     repo = _git_copy(tmp_path)
     out = tmp_path / "plan.json"
     base = ["--repo", str(repo)]
-    assert main([*base, "plan"]) == 1  # no lab: refused, not attempted
+    # no lab in this state dir (whatever lab a user left up elsewhere): refused, not attempted
+    assert main([*base, "plan", "--lab-state-dir", str(tmp_path / "no-lab")]) == 1
     assert "the lab is not running: run `underlay lab up`" in capsys.readouterr().err
     for state_dir in _up(tmp_path_factory, "cli", converged=False):
         lab_arg = ["--lab-state-dir", str(state_dir)]
