@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import itertools
-import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +35,10 @@ from engine.render import Intended, render, render_intended
 from engine.secrets import CredentialStore
 from engine.validate import validate
 from tests.apply.standin import Box, Network, StandInDriver
-from tests.apply.test_gate import RULE  # one rule that the NTP servers of the base case break
+from tests.apply.test_gate import (
+    RULE,  # one rule that the NTP servers of the base case break
+    _git,
+)
 
 NOW = datetime(2026, 6, 2, 21, 30, tzinfo=UTC)  # a Tuesday, 23:30 in Berlin
 DEVICES = ("r1", "r2", "r3", "r4", "r5")
@@ -81,14 +83,6 @@ timezone: Europe/Berlin
 windows:
   - {name: saturday, days: [sat], start: "07:00", end: "13:00"}
 """
-
-
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
-        cwd=repo, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return done.stdout.strip()
 
 
 def _repository(repo: Path) -> Path:
