@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from napalm.base import NetworkDriver
 
-from engine.collect import DeviceState, collect
+from engine.collect import DeviceState, Progress, collect
 from engine.drivers import BUILTIN, bundle, get_driver
 from engine.model.inventory import Device, Server
 from engine.model.layout import Inventory
@@ -29,6 +29,7 @@ class Devices:
     intended: Intended  # rendered once for the whole run
     timeout: float
     workers: int = 20
+    progress: Progress | None = None  # hears of each batch and each device's outcome
 
     def redact(self, text: str) -> str:
         return self.store.redactor().redact(text)

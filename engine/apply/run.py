@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +36,7 @@ from engine.apply.model import (
     Options,
     Refusal,
 )
-from engine.collect import DeviceState
+from engine.collect import DeviceState, Progress
 from engine.drivers import DriverError
 from engine.model.layout import Inventory
 from engine.plan.model import Action, DevicePlan, Plan
@@ -86,6 +86,7 @@ def apply_plan(
     *,
     now: datetime | None = None,
     on_started: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> ApplyReport:
     """Apply the saved plan at `plan_path` to the devices; the outcome is always a report.
     `intended` is the repository's configs rendered now (at least the plan's devices): a
@@ -97,7 +98,9 @@ def apply_plan(
     early = _check_plan(repo, plan, options, now or datetime.now(UTC))
     if isinstance(early, ApplyReport):
         return early.model_copy(update={"plan_hash": plan_hash, "commit": plan.repo_commit})
-    devices = Devices(inventory, store, intended, options.timeout, workers=options.workers)
+    devices = Devices(
+        inventory, store, intended, options.timeout, workers=options.workers, progress=progress
+    )
     run = Run(*new_run("apply"), plan_hash, early.overridden)
     try:
         with ApplyLock(repo, run.id, break_lock=options.break_lock) as lock:
@@ -305,8 +308,10 @@ def _rollout(
             )
             for n in names
         ]
+        if devices.progress is not None:
+            devices.progress.batch(number, names)
         with ThreadPoolExecutor(max_workers=len(steps)) as pool:
-            results += list(pool.map(_timed, steps))
+            results += _batch(pool, steps, devices.progress)
         failed = [r.name for r in results if r.outcome in FAILURES]
         if failed:
             why = f"not started: batch {number} failed ({', '.join(failed)})"
@@ -316,6 +321,23 @@ def _rollout(
                 for n in b
             ]
             break
+    return results
+
+
+def _batch(
+    pool: ThreadPoolExecutor, steps: Sequence[Step], progress: Progress | None
+) -> list[DeviceResult]:
+    """The batch's devices in parallel; `progress` hears of each as it finishes."""
+    futures = [pool.submit(_timed, step) for step in steps]
+    if progress is not None:
+        for step in steps:
+            progress.started(step.plan.name)
+    results = []
+    for future in as_completed(futures):
+        result = future.result()
+        if progress is not None:
+            progress.done(result.name, str(result.outcome), result.outcome in FAILURES)
+        results.append(result)
     return results
 
 

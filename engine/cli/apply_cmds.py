@@ -11,17 +11,25 @@ from engine.apply.model import DEFAULT_BATCH, DEFAULT_CANARY, DEFAULT_CONFIRM_TI
 from engine.cli import exits
 from engine.cli.common import device_inputs, device_options, format_option, valid_inventory
 from engine.cli.output import Output
+from engine.cli.progress import progress_for
 from engine.errors import UsageError
 
 
 def cmd_apply(args: argparse.Namespace, out: Output) -> int:
-    from engine.apply.run import apply_plan  # noqa: PLC0415 - device commands only
+    from engine.apply import planfile  # noqa: PLC0415 - device commands only
+    from engine.apply.run import apply_plan  # noqa: PLC0415
+    from engine.plan.model import Action  # noqa: PLC0415
     from engine.views import apply as view  # noqa: PLC0415
 
     options = _options(args)
     repo, inventory = valid_inventory(args)
     intended, store = device_inputs(args, repo, inventory, [*inventory.devices, *inventory.servers])
-    report = apply_plan(repo, inventory, Path(args.planfile), options, intended, store)
+    plan, _, _ = planfile.read(Path(args.planfile))  # for the count; apply reads it for itself
+    changes = sum(d.action is Action.UPDATE for d in plan.devices) if plan else 0
+    with progress_for(out, "apply", changes) as progress:
+        report = apply_plan(
+            repo, inventory, Path(args.planfile), options, intended, store, progress=progress
+        )
     out.out((view.json_view if args.format == "json" else view.text)(report))
     return exits.outcome(report.ok)
 

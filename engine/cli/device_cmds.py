@@ -15,6 +15,7 @@ from engine.cli.common import (
     valid_inventory,
 )
 from engine.cli.output import Output
+from engine.cli.progress import progress_for
 
 
 def cmd_plan(args: argparse.Namespace, out: Output) -> int:
@@ -23,8 +24,12 @@ def cmd_plan(args: argparse.Namespace, out: Output) -> int:
 
     repo, inventory = valid_inventory(args)
     limit = args.limit or ()
-    intended, store = device_inputs(args, repo, inventory, select(inventory, limit))
-    plan = run_plan(repo, inventory, intended, store, limit, workers=args.workers)
+    names = select(inventory, limit)
+    intended, store = device_inputs(args, repo, inventory, names)
+    with progress_for(out, "plan", len(names)) as progress:
+        plan = run_plan(
+            repo, inventory, intended, store, limit, workers=args.workers, progress=progress
+        )
     if args.out:
         out.file(args.out, view.json_view(plan))
     if args.format == "markdown":
@@ -40,10 +45,18 @@ def cmd_drift(args: argparse.Namespace, out: Output) -> int:
     from engine.views import plan as view  # noqa: PLC0415
 
     repo, inventory = valid_inventory(args)
-    intended, store = device_inputs(args, repo, inventory, [*inventory.devices, *inventory.servers])
-    report = run_drift(
-        repo, inventory, intended, store, workers=args.workers, record=not args.no_record
-    )
+    names = [*inventory.devices, *inventory.servers]
+    intended, store = device_inputs(args, repo, inventory, names)
+    with progress_for(out, "drift", len(names)) as progress:
+        report = run_drift(
+            repo,
+            inventory,
+            intended,
+            store,
+            workers=args.workers,
+            record=not args.no_record,
+            progress=progress,
+        )
     out.to(args.output, view.drift_views[args.format](report))
     return exits.changes(report.plan.complete, report.drifted)
 

@@ -10,7 +10,7 @@ runner, per-host results as DeviceState). The intended artifacts come rendered (
 credentials come from a CredentialStore (the lab, when there is one, is one of its sources).
 """
 
-from engine.collect.run import collect
+from engine.collect.run import Progress, collect
 from engine.collect.task import GETTERS, DeviceState, Status
 
-__all__ = ["GETTERS", "DeviceState", "Status", "collect"]
+__all__ = ["GETTERS", "DeviceState", "Progress", "Status", "collect"]

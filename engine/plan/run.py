@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.collect import collect
+from engine.collect import Progress, collect
 from engine.errors import UsageError
 from engine.model.layout import Inventory
 from engine.plan.build import make_plan
@@ -59,12 +59,15 @@ def run_plan(
     *,
     workers: int = 20,
     timeout: float = 30,
+    progress: Progress | None = None,
 ) -> Plan:
     """The plan of the devices `limit` selects, against their `intended` artifacts (rendered
     once by the caller; a device without them is not compared). `store` resolves credentials
     and remembers every secret it handed out, for redaction."""
     names = select(inventory, limit)
-    states = collect(inventory, names, intended, store, workers=workers, timeout=timeout)
+    states = collect(
+        inventory, names, intended, store, workers=workers, timeout=timeout, progress=progress
+    )
     candidates = {n: intended[n] for n in names if n in intended}
     return make_plan(
         repo, inventory, states, candidates, redact=store.redactor().redact, limit=limit
@@ -80,10 +83,13 @@ def run_drift(
     workers: int = 20,
     timeout: float = 30,
     record: bool = True,
+    progress: Progress | None = None,
 ) -> DriftReport:
     """A plan of the repository against live state, classified against the audit trail; the
     run itself is recorded as a drift record unless `record` is False."""
-    plan = run_plan(repo, inventory, intended, store, workers=workers, timeout=timeout)
+    plan = run_plan(
+        repo, inventory, intended, store, workers=workers, timeout=timeout, progress=progress
+    )
     audit = AuditStore(repo)
     report = drift(plan, audit.last_applied())
     if record:

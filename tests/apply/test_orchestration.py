@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,12 +121,15 @@ class Site:
         path.write_text(plan.model_dump_json(indent=2) + "\n")
         return path
 
-    def apply(self, plan: Path, **options: object) -> ApplyReport:
+    def apply(
+        self, plan: Path, progress: Heard | None = None, **options: object
+    ) -> ApplyReport:
         """`underlay apply plan.json`, at NOW."""
         settings: dict[str, object] = {"confirm_timeout": 2, "settle": 0, "timeout": 5} | options
         opts = Options(**settings)  # type: ignore[arg-type]
         inventory = validate(self.repo).inventory
-        return apply_plan(self.repo, inventory, plan, opts, *self.inputs(inventory), now=NOW)
+        inputs = self.inputs(inventory)
+        return apply_plan(self.repo, inventory, plan, opts, *inputs, now=NOW, progress=progress)
 
     def inputs(self, inventory: Inventory) -> tuple[Intended, CredentialStore]:
         """What the CLI hands the stages: the configs rendered once, the credentials."""
@@ -243,6 +247,34 @@ def test_a_canary_then_batches_of_n(
         last_confirm = max(events.index((n, "confirm")) for n in first)
         assert last_confirm < min(events.index((n, "commit")) for n in then)
     assert all(site.net.box(n).running == site.intended(n) for n in DEVICES)
+
+
+class Heard:
+    """What a progress display hears of a run, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, ...]] = []
+
+    def started(self, name: str) -> None:
+        self.events.append(("started", name))
+
+    def done(self, name: str, outcome: str, failed: bool) -> None:
+        self.events.append(("done", name, outcome, str(failed)))
+
+    def batch(self, number: int, names: Sequence[str]) -> None:
+        self.events.append(("batch", str(number), *names))
+
+
+def test_progress_hears_each_batch_and_each_device_as_it_finishes(site: Site) -> None:
+    heard, plan = Heard(), site.plan()
+    site.net.box("r3").rejects = True
+    site.apply(plan, progress=heard, canary=1, batch=2)
+    assert heard.events[:3] == [("batch", "1", "r1"), ("started", "r1"),
+                                ("done", "r1", "confirmed", "False")]  # fmt: skip
+    assert heard.events[3] == ("batch", "2", "r2", "r3")
+    assert sorted(heard.events[6:]) == [("done", "r2", "confirmed", "False"),
+                                        ("done", "r3", "failed", "True")]  # fmt: skip
+    assert ("batch", "3", "r4", "r5") not in heard.events  # no batch after a failed one
 
 
 def test_a_failed_canary_stops_everything(site: Site) -> None:
