@@ -61,12 +61,39 @@ def chain_inventory(root: Path, n: int) -> Path:
     return root
 
 
+def fleet_inventory(root: Path, n: int) -> Path:
+    """n nodes: a chain of n/5 FRR routers (as chain_inventory) and 4n/5 Linux servers."""
+    routers = max(2, n // 5)
+    chain_inventory(root, routers)
+    servers = root / "inventory" / "servers"
+    servers.mkdir()
+    for i in range(1, n - routers + 1):
+        (servers / f"s{i}.yaml").write_text(
+            f"name: s{i}\nsite: dc1\nrole: application\nkind: physical\nplatform: linux\n"
+            f"os: {{family: debian, version: '12'}}\n"
+            f"management: {{address: 198.18.0.{10 + routers + i}, credentials: lab}}\n"
+        )
+    return root
+
+
 def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    seconds, code, _ = measured(argv, env)
+    return seconds, code
+
+
+def measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, float]:
+    """(wall seconds, exit code, peak RSS in MiB) of one command, from wait4."""
     start = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
-    if proc.returncode not in (0, 2):
-        print(proc.stdout[-2000:], proc.stderr[-2000:], file=sys.stderr)
-    return time.perf_counter() - start, proc.returncode
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, text=True, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 2):
+            out.seek(0)
+            err.seek(0)
+            print(out.read()[-2000:], err.read()[-2000:], file=sys.stderr)
+    return seconds, code, usage.ru_maxrss / 1024
 
 
 def ansible_check(repo: Path, state_dir: Path, workers: int, work: Path) -> tuple[float, int]:
@@ -104,18 +131,48 @@ def scenario(name: str, repo: Path, workers: int, converged: bool) -> list[str]:
     frr = sum(1 for d in inventory.devices.values() if d.platform == "frr")
     rows = []
     try:
-        up = lab.up(lab.lab_spec(inventory, converged=converged).spec, state_dir, timeout=180)
-        base = [sys.executable, "-m", "engine.cli", "--repo", str(repo), "plan",
-                "--lab-state-dir", str(state_dir), "--workers", str(workers)]
-        all_s, code = timed(base)
-        frr_s, _ = timed([*base, "--limit", "platform:frr"])
+        up = lab.up(lab.lab_spec(inventory, converged=converged).spec, state_dir, timeout=300)
+        base = plan_argv(repo, state_dir, workers)
+        all_s, code, peak = measured(base)
+        frr_s, _, _ = measured([*base, "--limit", "platform:frr"])
         ans_s, ans_code = ansible_check(repo, state_dir, workers, state_dir.parent / "ansible")
-        rows.append(f"| {name} | {nodes} ({frr} FRR) | {up.total_seconds:.1f} s | "
-                    f"{all_s:.1f} s ({nodes / all_s:.1f}/s) | {frr_s:.1f} s ({frr / frr_s:.1f}/s) "
-                    f"| {ans_s:.1f} s ({frr / ans_s:.1f}/s, exit {ans_code}) | plan exit {code} |")
+        rows.append(
+            f"| {name} | {nodes} ({frr} FRR) | {up.total_seconds:.1f} s | "
+            f"{all_s:.1f} s ({nodes / all_s:.1f}/s, {peak:.0f} MiB) | "
+            f"{frr_s:.1f} s ({frr / frr_s:.1f}/s) | {ans_s:.1f} s ({frr / ans_s:.1f}/s, exit "
+            f"{ans_code}) | **{ans_s / frr_s:.1f}x** | plan exit {code} |"
+        )
     finally:
         lab.down(state_dir)
     return rows
+
+
+def plan_argv(repo: Path, state_dir: Path, workers: int) -> list[str]:
+    return [sys.executable, "-m", "engine.cli", "--repo", str(repo), "plan",
+            "--lab-state-dir", str(state_dir), "--workers", str(workers)]
+
+
+def curve(sizes: list[int], workers: int) -> None:
+    """`underlay plan` over generated fleets of growing size (one fifth FRR, the rest Linux)."""
+    print("\n| nodes | FRR + Linux | lab up | underlay plan | devices/s | control peak memory |")
+    print("|---|---|---|---|---|---|")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            repo = fleet_inventory(Path(tmp), n)
+            inventory = validate(repo).inventory
+            routers = len(inventory.devices)
+            state_dir = Path(tmp) / "state"
+            try:
+                spec = lab.lab_spec(inventory, converged=True).spec
+                up = lab.up(spec, state_dir, timeout=600)
+                seconds, code, peak = measured(plan_argv(repo, state_dir, workers))
+                print(
+                    f"| {n} | {routers} + {n - routers} | {up.total_seconds:.1f} s | "
+                    f"{seconds:.1f} s (exit {code}) | {n / seconds:.1f} | {peak:.0f} MiB |",
+                    flush=True,
+                )
+            finally:
+                lab.down(state_dir)
 
 
 def main() -> int:
@@ -123,14 +180,15 @@ def main() -> int:
     parser.add_argument("--nodes", type=int, default=50)
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--skip-sample", action="store_true")
+    parser.add_argument("--curve", default="50,100,200", help="fleet sizes; '' for none")
     args = parser.parse_args()
     if shutil.which("ansible-playbook") is None:
         print("ansible-playbook not found: pip install -e '.[bench]'", file=sys.stderr)
         return 2
     print(f"{os.cpu_count()} cores; workers/forks = {args.workers}")
-    print("| lab | nodes | lab up | underlay plan (all) | underlay plan (FRR only) | "
-          "ansible --check --diff (FRR frr.conf) | |")
-    print("|---|---|---|---|---|---|---|")
+    print("| lab | nodes | lab up | underlay plan (all; peak memory) | underlay plan (FRR only) "
+          "| ansible --check --diff (FRR frr.conf) | ansible / plan (FRR) | |")
+    print("|---|---|---|---|---|---|---|---|")
     rows = [] if args.skip_sample else scenario("sample (brownfield)", REPO, args.workers, False)
     for row in rows:
         print(row, flush=True)
@@ -138,6 +196,8 @@ def main() -> int:
         repo = chain_inventory(Path(tmp), args.nodes)
         for row in scenario(f"chain of {args.nodes}", repo, args.workers, True):
             print(row, flush=True)
+    if args.curve:
+        curve([int(n) for n in args.curve.split(",")], args.workers)
     return 0
 
 

@@ -11,6 +11,7 @@ from engine import lab
 from engine.cli import exits
 from engine.cli.common import format_option, valid_inventory
 from engine.cli.output import Output
+from engine.cli.progress import progress_for
 from engine.views import lab as view
 
 
@@ -23,8 +24,15 @@ def cmd_up(args: argparse.Namespace, out: Output) -> int:
             f"{args.state_dir}); `underlay lab down` first to build it afresh"
         )
         return exits.OK
+    steps = 3 * len(build.spec.nodes)  # built, started, converged
     try:
-        report = lab.up(build.spec, args.state_dir, timeout=args.timeout)
+        with progress_for(out, "lab up", total=steps) as progress:
+            report = lab.up(
+                build.spec,
+                args.state_dir,
+                timeout=args.timeout,
+                step=lambda node, what: progress.done(node, what, False),
+            )
     except (lab.LabBuildError, lab.ConvergenceTimeout) as exc:
         exc.add_note(f"clean up: underlay lab down --state-dir {args.state_dir}")
         raise

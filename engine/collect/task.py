@@ -88,12 +88,16 @@ def collect_device(task: Task, intended: str | None) -> Result:
 def _collect(task: Task, intended: str | None, started: float) -> DeviceState:
     host = task.host
     driver = _driver(task)
+    names = GETTERS.get(str(host.platform), DEFAULT_GETTERS)
     driver.open()
     try:
-        pending = _pending(driver)
-        diff, running = _compare(driver, intended)
-        names = GETTERS.get(str(host.platform), DEFAULT_GETTERS)
-        getters = {name: _get(driver, name) for name in names}
+        snapshot = _one_round_trip(driver, intended, names)
+        if snapshot is not None:
+            pending, diff, running, getters = snapshot
+        else:  # a napalm driver of another platform: its own getters, one call each
+            pending = _pending(driver)
+            diff, running = _compare(driver, intended)
+            getters = {name: _get(driver, name) for name in names}
     finally:
         driver.close()
     if running is None:
@@ -109,6 +113,19 @@ def _collect(task: Task, intended: str | None, started: float) -> DeviceState:
         time.monotonic() - started,
         pending,
     )
+
+
+def _one_round_trip(
+    driver: NetworkDriver, intended: str | None, names: tuple[str, ...]
+) -> tuple[bool, str, str | None, dict[str, Any]] | None:
+    """underlay's drivers read everything in one script over one channel (and compare on this
+    host); None for a driver without `extensions.snapshot`."""
+    snapshot = getattr(getattr(driver, "extensions", None), "snapshot", None)
+    if snapshot is None:
+        return None
+    taken = snapshot(intended, names)
+    running = None if taken.running is None else bundle.encode(taken.running)
+    return taken.pending, taken.diff, running, taken.getters
 
 
 def _pending(driver: NetworkDriver) -> bool:

@@ -24,13 +24,14 @@ import os
 import secrets
 import socket
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from napalm.base import NetworkDriver, models
 
-from engine.drivers import bundle, device, parse
+from engine.drivers import bundle, device, parse, snapshot
 from engine.drivers.errors import (
     CommandErrorException,
     CommitConfirmException,
@@ -42,6 +43,7 @@ from engine.drivers.errors import (
     ReplaceConfigException,
     RollbackError,
 )
+from engine.drivers.snapshot import Section
 from engine.drivers.ssh import Completed, Session, Target
 from engine.render.platforms import AUTHORIZED_KEYS_DIR, SYSTEM_FILES
 
@@ -59,6 +61,28 @@ class Candidate:
     managed: tuple[str, ...]  # the device's list of managed files once committed
     main: str | None  # the device's own config (frr.conf), if the candidate has one
     merge: bool
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a getter reads: sections by name (the driver's table), files by path, and the
+    paths named in `listed` (a manifest file, or every file of a folder ending in "/")."""
+
+    sections: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    listed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one round trip read of a device: what `collect` needs for a plan. Example:
+    Snapshot(pending=False, diff="--- /etc/issue.net\n+++ ...", running={"/etc/issue.net":
+    "Authorised access only\n"}, getters={"facts": {...}, "config": {"running": ...}})"""
+
+    pending: bool  # an unconfirmed commit runs: its timer will revert it
+    diff: str  # compare_config() of the candidate; "" = no change (or no candidate)
+    running: dict[str, str] | None  # running_artifacts() for the candidate (None: none given)
+    getters: dict[str, Any] = field(default_factory=dict)
 
 
 class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type stubs
@@ -154,6 +178,93 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
 
     def _sudo(self, script: str) -> str:
         return self._check(device.SUDO_SH, stdin=script)
+
+    # ---------- one round trip ------------------------------------------------------------------
+
+    def _sections(self) -> dict[str, Section]:
+        """Every command a getter may need, by section name (a platform adds its own)."""
+        return {s.name: s for s in BASE_SECTIONS}
+
+    def _needs(self, getter: str) -> Needs:
+        """What `getter` ("facts", "interfaces", ..., "config") reads (a platform adds)."""
+        return BASE_NEEDS.get(getter, Needs())
+
+    def _read(
+        self,
+        *getters: str,
+        extra: Needs = Needs(),
+        mutex: bool = False,
+        also: Sequence[Section] = (),
+    ) -> dict[str, str]:
+        """Runs every section the getters (and `extra`, `also`) need in ONE script over one SSH
+        channel; {section: output}. `mutex`: read while no other session's commit runs."""
+        needs = [self._needs(g) for g in getters] + [extra]
+        table = self._sections()
+        sections = [table[n] for n in dict.fromkeys(n for x in needs for n in x.sections)]
+        files = tuple(dict.fromkeys(f for x in needs for f in x.files))
+        listed = tuple(dict.fromkeys(f for x in needs for f in x.listed))
+        if files or listed:
+            sections.append(snapshot.files_section(files, listed=listed))
+        sections += also
+        root = any(s.root for s in sections)
+        text = snapshot.script(sections, shared_mutex=mutex and root)
+        out = self._check(device.SUDO_SH if root else "sh -s", stdin=text)
+        try:
+            return snapshot.split(out, sections)
+        except snapshot.SnapshotError as exc:
+            raise CommandErrorException(f"{self.hostname}: {exc}") from None
+
+    def _getter(self, name: str, sections: Mapping[str, str]) -> Any:
+        """A getter's value from sections already read. Example: _getter("facts", read)"""
+        if name == "config":
+            return {"running": self._running_from(sections), "startup": "", "candidate": ""}
+        return getattr(self, f"_{name}")(sections)
+
+    def _running_from(self, sections: Mapping[str, str]) -> str:
+        raise NotImplementedError
+
+    def _snapshot(self, candidate: str | None, getters: Sequence[str]) -> Snapshot:
+        """See Extensions.snapshot."""
+        files, main = self._split(candidate) if candidate is not None else ({}, None)
+        need = Needs(
+            ("pending", *self._main_sections(main)), tuple(sorted(files)), (device.MANIFEST,)
+        )
+        if candidate is None:
+            need = Needs(("pending",))
+        read = self._read(*getters, extra=need, mutex=True, also=self._check_sections(main))
+        values = {g: self._getter(g, read) for g in getters}
+        pending = read["pending"].strip() == "yes"
+        if candidate is None:
+            return Snapshot(pending, "", None, values)
+        self._checked(read)
+        current = snapshot.parse_files(read[snapshot.FILES_SECTION])
+        listed = device.parse_manifest(current.get(device.MANIFEST))
+        paths = sorted({*files, *(p for p in listed if p not in files)})
+        running = {p: c for p in paths if (c := current.get(p)) is not None}
+        parts = []
+        if main is not None:
+            running_main = self._main_from(read)
+            running[self.main_config.path] = running_main  # type: ignore[union-attr]
+            parts.append(self._main_text_diff(running_main, main))
+        parts += [_file_diff(p, current.get(p), files.get(p)) for p in paths]
+        return Snapshot(pending, "".join(parts).strip(), dict(sorted(running.items())), values)
+
+    def _main_sections(self, main: str | None) -> tuple[str, ...]:
+        """The sections that read the running main config (none without one)."""
+        return ()
+
+    def _check_sections(self, main: str | None) -> tuple[Section, ...]:
+        """Sections that check a candidate's main config on the device (none by default)."""
+        return ()
+
+    def _checked(self, sections: Mapping[str, str]) -> None:
+        """ReplaceConfigException when the check sections found the candidate invalid."""
+
+    def _main_from(self, sections: Mapping[str, str]) -> str:
+        raise NotImplementedError
+
+    def _main_text_diff(self, running: str, candidate: str) -> str:
+        raise NotImplementedError
 
     # ---------- candidate ----------------------------------------------------------------------
 
@@ -309,57 +420,62 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         """Example: {"hostname": "fra1-leaf01", "fqdn": "fra1-leaf01", "vendor": "FRRouting",
         "model": "FRRouting", "serial_number": "", "os_version": "8.4.4", "uptime": 1607.35,
         "interface_list": ["eth1", "eth2", "lo", "mgmt0"]}"""
-        out = self._check(
-            "hostname; hostname -f 2>/dev/null || hostname; cut -d' ' -f1 /proc/uptime; "
-            "ip -o link show | cut -d: -f2 | cut -d@ -f1 | tr -d '\\n'; echo; "
-            "cat /sys/class/dmi/id/product_serial 2>/dev/null || true"
-        ).splitlines()
+        return self._facts(self._read("facts"))
+
+    def _facts(self, sections: Mapping[str, str]) -> models.FactsDict:
+        out = sections["facts"].splitlines()
         hostname, fqdn, uptime = out[0], out[1], float(out[2])
         return {
             "hostname": hostname,
             "fqdn": fqdn,
             "vendor": self.vendor,
-            "model": self._model(),
+            "model": self._model(sections),
             "serial_number": out[4] if len(out) > 4 else "",
-            "os_version": self._os_version(),
+            "os_version": self._os_version(sections),
             "uptime": uptime,
             "interface_list": sorted(out[3].split()),
         }
 
-    def _model(self) -> str:
+    def _model(self, sections: Mapping[str, str]) -> str:
         return self.vendor
 
-    def _os_version(self) -> str:
+    def _os_version(self, sections: Mapping[str, str]) -> str:
         raise NotImplementedError
 
     def get_interfaces(self) -> dict[str, models.InterfaceDict]:
         """Example: {"eth1": {"is_up": True, "is_enabled": True, "description": "to fra1-spine01",
         "last_flapped": -1.0, "mtu": 1500, "speed": 10000.0, "mac_address": "EE:17:A5:8C:85:C2"}}
         """
-        links = json.loads(self._check("ip -j -d link show"))
-        speeds = parse.speeds(
-            self._check(
-                'for i in /sys/class/net/*; do echo "${i##*/} $(cat $i/speed 2>/dev/null)"; done'
-            )
-        )
-        found = parse.interfaces(links, speeds)
-        for name, description in self._descriptions().items():
+        return self._interfaces(self._read("interfaces"))
+
+    def _interfaces(self, sections: Mapping[str, str]) -> dict[str, models.InterfaceDict]:
+        links = _json(sections, "links")
+        found = parse.interfaces(links, parse.speeds(sections["speeds"]))
+        for name, description in self._descriptions(sections).items():
             if name in found:
                 found[name]["description"] = description
         return found
 
-    def _descriptions(self) -> dict[str, str]:
+    def _descriptions(self, sections: Mapping[str, str]) -> dict[str, str]:
         """Interface descriptions kept outside the kernel (FRR's); the kernel's ifalias else."""
         return {}
 
     def get_interfaces_ip(self) -> dict[str, models.InterfacesIPDict]:
         """Example: {"eth1": {"ipv4": {"198.18.1.0": {"prefix_length": 31}},
         "ipv6": {"fe80::ec17:a5ff:fe8c:85c2": {"prefix_length": 64}}}}"""
-        return parse.interfaces_ip(json.loads(self._check("ip -j addr show")))
+        return self._interfaces_ip(self._read("interfaces_ip"))
+
+    def _interfaces_ip(self, sections: Mapping[str, str]) -> dict[str, models.InterfacesIPDict]:
+        return parse.interfaces_ip(_json(sections, "addrs"))
 
     def get_lldp_neighbors(self) -> dict[str, list[models.LLDPNeighborDict]]:
         """Example: {"eth1": [{"hostname": "fra1-spine01", "port": "eth3"}]}"""
-        return parse.lldp_neighbors(self.get_lldp_neighbors_detail())
+        return self._lldp_neighbors(self._read("lldp_neighbors"))
+
+    def _lldp_neighbors(
+        self, sections: Mapping[str, str]
+    ) -> dict[str, list[models.LLDPNeighborDict]]:
+        return parse.lldp_neighbors(parse.lldp_detail(_json(sections, "lldp", empty=True)))
 
     def get_lldp_neighbors_detail(self, interface: str = "") -> models.LLDPNeighborsDetailDict:
         """Example: {"eth1": [{"parent_interface": "", "remote_port": "eth3",
@@ -374,8 +490,10 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
     def get_ntp_servers(self) -> dict[str, models.NTPServerDict]:
         """Example: {"198.18.0.5": {"address": "198.18.0.5", "port": 123,
         "association_type": "SERVER", "iburst": True, "prefer": False}}"""
-        text = self._read_files([CHRONY_CONF])[CHRONY_CONF] or ""
-        return parse.chrony_servers(text)
+        return self._ntp_servers(self._read("ntp_servers"))
+
+    def _ntp_servers(self, sections: Mapping[str, str]) -> dict[str, models.NTPServerDict]:
+        return parse.chrony_servers(snapshot.parse_files(sections["files"]).get(CHRONY_CONF) or "")
 
     def get_config(
         self,
@@ -459,9 +577,61 @@ class Extensions:
         """Installed packages (servers). Example: {"openssh-server": "1:9.2p1-2+deb12u3"}"""
         return self._driver._packages()
 
+    def snapshot(self, candidate: str | None, getters: Sequence[str]) -> Snapshot:
+        """Everything a plan needs of the device in ONE round trip (one script, one SSH
+        channel, no configuration lock): whether a commit is pending, the `getters`' values
+        (names as in "facts", "interfaces", ..., "config"), and for a `candidate` (a replace)
+        what compare_config() and running_artifacts() would return once it is loaded - the
+        comparison made here on the control host. The reads hold the device's mutex shared,
+        so they never see another session's commit half-way. ReplaceConfigException for a
+        candidate the device rejects (frr: `vtysh -C`). Example:
+        snapshot(bundle.encode(files), ["facts", "config"]).diff -> "--- /etc/issue.net ..." """
+        return self._driver._snapshot(candidate, getters)
+
 
 CHRONY_CONF = "/etc/chrony/chrony.conf"
 MANAGED_FILES: tuple[str, ...] = tuple(sorted(SYSTEM_FILES))  # what render manages everywhere
+
+BASE_SECTIONS = (
+    Section(
+        "facts",
+        shell="hostname; hostname -f 2>/dev/null || hostname; cut -d' ' -f1 /proc/uptime; "
+        "ip -o link show | cut -d: -f2 | cut -d@ -f1 | tr -d '\\n'; echo; "
+        "cat /sys/class/dmi/id/product_serial 2>/dev/null || true",
+    ),
+    Section("links", shell="ip -j -d link show"),
+    Section(
+        "speeds",
+        shell='for i in /sys/class/net/*; do echo "${i##*/} $(cat $i/speed 2>/dev/null)"; done',
+    ),
+    Section("addrs", shell="ip -j addr show"),
+    Section("lldp", shell="lldpcli -f json0 show neighbors details"),
+    Section(
+        "pending",
+        shell=f"if {device.pending_script().strip()}; then echo yes; else echo no; fi",
+        root=True,
+    ),
+)
+BASE_NEEDS = {
+    "facts": Needs(("facts",)),
+    "interfaces": Needs(("links", "speeds")),
+    "interfaces_ip": Needs(("addrs",)),
+    "lldp_neighbors": Needs(("lldp",)),
+    "ntp_servers": Needs(files=(CHRONY_CONF,)),
+}
+
+
+def _json(sections: Mapping[str, str], name: str, *, empty: bool = False) -> Any:
+    """A section's JSON; CommandErrorException with the device's words when it is not JSON
+    (`empty`: no output at all is {})."""
+    text = sections[name]
+    if empty and not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        words = " / ".join(line.strip() for line in text.strip().splitlines()[-3:])
+        raise CommandErrorException(f"{name}: not JSON: {words or 'no output'}") from None
 
 
 def _text(filename: str | None, config: str | None, error: type[DriverError]) -> str:

@@ -8,20 +8,38 @@ sshd drop-in, authorized keys) go with it in the same candidate bundle.
 
 from __future__ import annotations
 
-import json
+import base64
+from collections.abc import Mapping
 from typing import ClassVar
 
 from napalm.base import models
 
 from engine.drivers import device, parse
-from engine.drivers.base import Candidate, UnderlayDriver
+from engine.drivers.base import Candidate, Needs, UnderlayDriver, _json
 from engine.drivers.bundle import is_bundle
-from engine.drivers.errors import CommandErrorException
+from engine.drivers.config_diff import frr_diff
+from engine.drivers.errors import CommandErrorException, ReplaceConfigException
 from engine.drivers.operational import FrrOperational
 from engine.drivers.parse import strip_banner
+from engine.drivers.snapshot import Section
 
 FRR_CONF = "/etc/frr/frr.conf"
 FRR_RELOAD = "/usr/lib/frr/frr-reload.py"
+
+RUNNING = Section("running", vtysh="show running-config")
+SECTIONS = (
+    RUNNING,
+    Section("interface", vtysh="show interface json"),
+    Section("bgp-neighbors", vtysh="show bgp vrf all neighbors json"),
+    Section("bgp-summary", vtysh="show bgp vrf all summary json"),
+)
+NEEDS = {
+    "facts": ("running",),
+    "interfaces": ("interface",),
+    "bgp_neighbors": ("bgp-neighbors", "bgp-summary"),
+    "config": ("running",),
+}
+CHECKED = "exit status of vtysh -C: "
 
 FRR = device.MainConfig(
     path=FRR_CONF,
@@ -50,15 +68,52 @@ class FrrDriver(FrrOperational, UnderlayDriver):
         if done.status != 0:
             raise CommandErrorException(f"{FRR_CONF}: {parse.vtysh_check_errors(done.stdout)}")
 
+    def _sections(self) -> dict[str, Section]:
+        return super()._sections() | {s.name: s for s in SECTIONS}
+
+    def _needs(self, getter: str) -> Needs:
+        base = super()._needs(getter)
+        return Needs((*base.sections, *NEEDS.get(getter, ())), base.files, base.listed)
+
     def _main_diff(self, candidate: Candidate) -> str:
-        staged = f"{device.candidate_dir(self.holder.session)}/main"
         if candidate.merge:
             return _merge_diff(self._running_main(), candidate.main or "")
-        out = self._sudo(f"{FRR_RELOAD} --test {staged} 2>/dev/null\n")
-        return parse.frr_reload_diff(out, FRR_CONF)
+        return frr_diff(self._running_main(), candidate.main or "", FRR_CONF)
+
+    def _main_text_diff(self, running: str, candidate: str) -> str:
+        return frr_diff(running, candidate, FRR_CONF)
+
+    def _main_sections(self, main: str | None) -> tuple[str, ...]:
+        return () if main is None else ("running",)
+
+    def _check_sections(self, main: str | None) -> tuple[Section, ...]:
+        """`vtysh -C` of the candidate's frr.conf, in a temporary file of its own."""
+        if main is None:
+            return ()
+        data = base64.b64encode(main.encode()).decode()
+        shell = (
+            f't=$(mktemp); printf %s {data} | base64 -d > "$t"; vtysh -C -f "$t" 2>&1;'
+            f' echo "{CHECKED}$?"; rm -f "$t"'
+        )
+        return (Section("check", shell=shell),)
+
+    def _checked(self, sections: Mapping[str, str]) -> None:
+        out = sections["check"].rstrip()
+        head, _, status = out.rpartition(CHECKED)
+        if status != "0":
+            errors = parse.vtysh_check_errors(head)
+            raise ReplaceConfigException(
+                f"{self.hostname}: candidate rejected: {FRR_CONF}: {errors}"
+            )
+
+    def _main_from(self, sections: Mapping[str, str]) -> str:
+        return strip_banner(sections["running"])
+
+    def _running_from(self, sections: Mapping[str, str]) -> str:
+        return strip_banner(sections["running"])
 
     def _running_main(self) -> str:
-        return strip_banner(self._vtysh("show running-config"))
+        return strip_banner(self._read(extra=Needs(("running",)))["running"])
 
     def _running(self) -> str:
         return self._running_main()
@@ -66,13 +121,15 @@ class FrrDriver(FrrOperational, UnderlayDriver):
     def _startup(self) -> str:
         return self._read_files([FRR_CONF])[FRR_CONF] or ""
 
-    def _os_version(self) -> str:
-        """ "FRRouting 8.4.4 (fra1-spine01) on Linux(6.1.0)." -> "8.4.4" """
-        first = self._vtysh("show version").splitlines()[0].split()
-        return first[1] if len(first) > 1 else ""
+    def _os_version(self, sections: Mapping[str, str]) -> str:
+        """ "frr version 8.4.4" in the running config -> "8.4.4" """
+        for line in sections["running"].splitlines():
+            if line.startswith("frr version "):
+                return line.split()[2]
+        return ""
 
-    def _descriptions(self) -> dict[str, str]:
-        data = json.loads(self._vtysh("show interface json"))
+    def _descriptions(self, sections: Mapping[str, str]) -> dict[str, str]:
+        data = _json(sections, "interface")
         return {name: str(itf.get("description", "")) for name, itf in data.items()}
 
     def _vtysh(self, command: str) -> str:
@@ -84,8 +141,13 @@ class FrrDriver(FrrOperational, UnderlayDriver):
         "is_enabled": True, "description": "fra1-leaf01", "uptime": 12,
         "address_family": {"ipv4": {"received_prefixes": 8, "accepted_prefixes": 8,
         "sent_prefixes": 15}}}}}}"""
-        neighbors = parse.json_or_empty(self._vtysh("show bgp vrf all neighbors json"))
-        summary = parse.json_or_empty(self._vtysh("show bgp vrf all summary json"))
+        return self._bgp_neighbors(self._read("bgp_neighbors"))
+
+    def _bgp_neighbors(
+        self, sections: Mapping[str, str]
+    ) -> dict[str, models.BGPStateNeighborsPerVRFDict]:
+        neighbors = _json(sections, "bgp-neighbors", empty=True)
+        summary = _json(sections, "bgp-summary", empty=True)
         return parse.bgp_neighbors(neighbors, summary)
 
 

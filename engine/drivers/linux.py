@@ -8,17 +8,32 @@ getent and dpkg-query.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from napalm.base import models
 
-from engine.drivers import bundle
-from engine.drivers.base import UnderlayDriver
+from engine.drivers import bundle, snapshot
+from engine.drivers.base import MANAGED_FILES, Needs, UnderlayDriver
 from engine.drivers.operational import LinuxOperational
+from engine.drivers.snapshot import Section
 from engine.render.platforms import AUTHORIZED_KEYS_DIR
+
+KEYS = f"{AUTHORIZED_KEYS_DIR}/"
 
 ADMIN_GROUPS = ("sudo", "wheel", "adm")
 SHELLS_WITHOUT_LOGIN = ("nologin", "false", "sync")
+SECTIONS = (
+    Section("os", shell='. /etc/os-release; echo "$PRETTY_NAME"; uname -r'),
+    Section("model", shell="cat /sys/class/dmi/id/product_name 2>/dev/null || true"),
+    Section("passwd", shell="getent passwd"),
+    Section("groups", shell=f"getent group {' '.join(ADMIN_GROUPS)} || true"),
+)
+NEEDS = {
+    "facts": Needs(("os", "model")),
+    "users": Needs(("passwd", "groups"), listed=(KEYS,)),
+    "config": Needs(files=MANAGED_FILES, listed=(KEYS,)),
+}
 
 
 class LinuxDriver(LinuxOperational, UnderlayDriver):
@@ -27,19 +42,37 @@ class LinuxDriver(LinuxOperational, UnderlayDriver):
     platform: ClassVar[str] = "linux"
     vendor: ClassVar[str] = "Linux"
 
-    def _os_version(self) -> str:
+    def _sections(self) -> dict[str, Section]:
+        return super()._sections() | {s.name: s for s in SECTIONS}
+
+    def _needs(self, getter: str) -> Needs:
+        base, more = super()._needs(getter), NEEDS.get(getter, Needs())
+        return Needs(
+            (*base.sections, *more.sections),
+            (*base.files, *more.files),
+            (*base.listed, *more.listed),
+        )
+
+    def _os_version(self, sections: Mapping[str, str]) -> str:
         """ "Debian GNU/Linux 12 (bookworm), kernel 6.1.0-18-amd64" """
-        out = self._check('. /etc/os-release; echo "$PRETTY_NAME"; uname -r')
-        name, kernel = [*out.splitlines(), "", ""][:2]
+        name, kernel = [*sections["os"].splitlines(), "", ""][:2]
         return f"{name}, kernel {kernel}"
 
-    def _model(self) -> str:
-        out = self._check("cat /sys/class/dmi/id/product_name 2>/dev/null || true")
-        return out.strip() or "Linux"
+    def _model(self, sections: Mapping[str, str]) -> str:
+        return sections["model"].strip() or "Linux"
 
     def _running(self) -> str:
         """A bundle of the managed files as they are now."""
         return bundle.encode(self._running_artifacts())
+
+    def _running_from(self, sections: Mapping[str, str]) -> str:
+        files = snapshot.parse_files(sections[snapshot.FILES_SECTION])
+        managed = {
+            p: c
+            for p, c in files.items()
+            if c is not None and (p in MANAGED_FILES or p.startswith(KEYS))
+        }
+        return bundle.encode(dict(sorted(managed.items())))
 
     def _running_main(self) -> str:
         return ""
@@ -50,36 +83,32 @@ class LinuxDriver(LinuxOperational, UnderlayDriver):
         Example:
         {"netops": {"level": 15, "password": "", "sshkeys": ["ssh-ed25519 AAAA... netops"]}}
         """
-        passwd = self._check("getent passwd").splitlines()
-        admins = self._admins()
-        keyed = self._check(f"ls -1 {AUTHORIZED_KEYS_DIR} 2>/dev/null || true").split()
+        return self._users(self._read("users"))
+
+    def _users(self, sections: Mapping[str, str]) -> dict[str, models.UsersDict]:
+        files = snapshot.parse_files(sections[snapshot.FILES_SECTION])
+        keys = {p.removeprefix(KEYS): c for p, c in files.items() if p.startswith(KEYS)}
+        admins = {
+            u
+            for line in sections["groups"].splitlines()
+            for u in line.split(":")[-1].split(",")
+            if u
+        }
         users = {
             f[0]: int(f[2]) == 0 or f[0] in admins
-            for f in (line.split(":") for line in passwd)
+            for f in (line.split(":") for line in sections["passwd"].splitlines())
             if len(f) >= 7 and _login_user(int(f[2]), f[6])
         }
-        users |= {name: users.get(name, name in admins) for name in keyed}
-        keys = self._read_files([f"{AUTHORIZED_KEYS_DIR}/{u}" for u in sorted(users)])
+        users |= {name: users.get(name, name in admins) for name in keys}
         return {
-            name: {
-                "level": 15 if admin else 0,
-                "password": "",
-                "sshkeys": _keys(keys.get(f"{AUTHORIZED_KEYS_DIR}/{name}")),
-            }
+            name: {"level": 15 if admin else 0, "password": "", "sshkeys": _keys(keys.get(name))}
             for name, admin in sorted(users.items())
         }
-
-    def _admins(self) -> set[str]:
-        groups = " ".join(ADMIN_GROUPS)
-        out = self._check(f"getent group {groups} || true")
-        return {u for line in out.splitlines() for u in line.split(":")[-1].split(",") if u}
 
     def _packages(self) -> dict[str, str]:
         """Installed packages (Extensions.packages; napalm has no such getter). Example:
         {"openssh-server": "1:9.2p1-2+deb12u3", "lldpd": "1.0.16-1+deb12u1"}"""
-        out = self._check(
-            "dpkg-query -W -f '${db:Status-Abbrev}\\t${Package}\\t${Version}\\n'"
-        )
+        out = self._check("dpkg-query -W -f '${db:Status-Abbrev}\\t${Package}\\t${Version}\\n'")
         fields = (line.split("\t") for line in out.splitlines())
         return {f[1]: f[2] for f in fields if len(f) == 3 and f[0].startswith("ii")}
 

@@ -9,7 +9,6 @@ from typing import Any
 from napalm.base import models
 
 BGP_VRF_GLOBAL = "global"  # napalm's name for FRR's "default" VRF
-FRR_RELOAD_SECTIONS = {"Lines To Delete": "-", "Lines To Add": "+"}
 # What FRR prints before the configuration itself; `write memory` saves what follows it.
 RUNNING_CONFIG_BANNER = "Building configuration...\n\nCurrent configuration:\n!\n"
 
@@ -181,46 +180,6 @@ def _bgp_peer(peer: dict[str, Any]) -> models.BGPStateNeighborDict:
 def _family(frr_name: str) -> str:
     """FRR's "ipv4Unicast" -> napalm's "ipv4"; other families keep their FRR name."""
     return {"ipv4Unicast": "ipv4", "ipv6Unicast": "ipv6"}.get(frr_name, frr_name)
-
-
-def frr_reload_diff(stdout: str, path: str) -> str:
-    """`frr-reload.py --test` output -> a unified-diff-like text ("" when nothing changes).
-
-    frr-reload prints each change as its context lines followed by the changed line; a deleted
-    line is printed as the command that removes it (`no X`, or `X` for a deleted `no X`).
-    """
-    body: list[str] = []
-    sign = ""
-    lines = stdout.splitlines()
-    for i, line in enumerate(lines):
-        if line in FRR_RELOAD_SECTIONS:
-            sign = FRR_RELOAD_SECTIONS[line]
-        elif sign and line.strip() and not set(line) <= {"="}:
-            nxt = lines[i + 1] if i + 1 < len(lines) else ""
-            body.append(_diff_line(line, nxt, sign))
-    return (
-        f"--- {path} (running)\n+++ {path} (candidate)\n" + "\n".join(body) + "\n" if body else ""
-    )
-
-
-# frr-reload.py lists a static route it deletes as its "no" form among the lines to add
-# (many vtysh -c deletions time out); a saved config never holds such a line
-STATIC_ROUTE_REMOVALS = ("no ip route ", "no ipv6 route ")
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
-
-
-def _diff_line(line: str, following: str, sign: str) -> str:
-    if following.strip() and _indent(following) > _indent(line):
-        return " " + line  # context of the changed line that follows
-    pad, text = line[: _indent(line)], line.strip()
-    if sign == "+" and text.startswith(STATIC_ROUTE_REMOVALS):
-        return "-" + pad + text[3:]  # frr-reload deletes static routes as "no" lines to add
-    if sign == "+":
-        return "+" + line
-    return "-" + pad + (text[3:] if text.startswith("no ") else "no " + text)
 
 
 def json_or_empty(text: str) -> Any:

@@ -15,7 +15,7 @@ engine.lab.state) is what the rest of the engine reads to connect: mgmt addresse
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from engine.lab.build import LabReport
@@ -75,15 +75,20 @@ __all__ = [
 
 
 def up(
-    spec: LabSpec, state_dir: Path | str = DEFAULT_STATE_DIR, wait: bool = True, timeout: float = 60
+    spec: LabSpec,
+    state_dir: Path | str = DEFAULT_STATE_DIR,
+    wait: bool = True,
+    timeout: float = 60,
+    step: Callable[[str, str], None] | None = None,
 ) -> LabReport:
     """Build the lab and (if `wait`) return once it has converged.
 
     Refuses (LabSpecError, PreflightError, LabExistsError) before touching the host; a failed
     build raises LabBuildError and a slow convergence ConvergenceTimeout, both leaving the lab
-    for `down()` to clean.
+    for `down()` to clean. `step(node, what)` hears of each node as it is "built", "started"
+    and "converged" (from worker threads): the CLI's progress.
     """
-    return _up(spec, state_dir, wait=wait, timeout=timeout)
+    return _up(spec, state_dir, wait=wait, timeout=timeout, step=step)
 
 
 def node_exec(

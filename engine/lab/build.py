@@ -42,16 +42,32 @@ class LabReport:
         return asdict(self)
 
 
-def up(spec: LabSpec, state_dir: Path | str, wait: bool = True, timeout: float = 60) -> LabReport:
+Step = Callable[[str, str], None]  # (node, what it just did): "built", "started", "converged"
+
+
+def _quiet(_node: str, _what: str) -> None:
+    """A step nobody hears of."""
+
+
+def up(
+    spec: LabSpec,
+    state_dir: Path | str,
+    wait: bool = True,
+    timeout: float = 60,
+    step: Step | None = None,
+) -> LabReport:
+    """Builds and starts every node, then (with `wait`) waits until the lab has converged.
+    `step` hears of each node as it is built, started and converged (from worker threads)."""
     t0 = time.monotonic()
     paths = LabPaths(Path(state_dir))
     _refuse(spec, paths)
     state = _initial_state(spec, paths)
     write_state(paths, state)  # first: from here on down() knows what to undo
+    said = step or _quiet
     try:
-        state = _build(spec, paths, state)
+        state = _build(spec, paths, state, said)
         t1 = time.monotonic()
-        state = _start(spec, paths, state)
+        state = _start(spec, paths, state, said)
     except (LabError, OSError, subprocess.SubprocessError) as exc:
         raise LabBuildError(
             f"{exc}\nThe lab is half-built; clean up with engine.lab.down({str(paths.root)!r})"
@@ -59,7 +75,7 @@ def up(spec: LabSpec, state_dir: Path | str, wait: bool = True, timeout: float =
     t2 = time.monotonic()
     if wait:
         mgmt = {n.name: str(n.mgmt_address.ip) for n in spec.nodes}
-        wait_converged(paths, expectations(spec, mgmt), timeout)
+        wait_converged(paths, expectations(spec, mgmt), timeout, said)
     t3 = time.monotonic()
     return LabReport(
         state_dir=str(paths.root),
@@ -111,7 +127,7 @@ def _frr_syntax(spec: LabSpec) -> list[str]:
     """`vtysh -C` checks each frr.conf offline, before any daemon or namespace exists."""
     frr_nodes = [n for n in spec.nodes if n.kind == "frr"]
     with tempfile.TemporaryDirectory(prefix="underlay-lab-") as tmp:
-        results = _each(lambda n: _vtysh_check(Path(tmp), n), frr_nodes)
+        results = _each(lambda n: _vtysh_check(Path(tmp), n), frr_nodes, _quiet, "checked")
     return [problem for problems in results for problem in problems]
 
 
@@ -153,7 +169,7 @@ def _initial_state(spec: LabSpec, paths: LabPaths) -> LabState:
     )
 
 
-def _build(spec: LabSpec, paths: LabPaths, state: LabState) -> LabState:
+def _build(spec: LabSpec, paths: LabPaths, state: LabState, step: Step) -> LabState:
     """Host side, then every node's namespaces, then all links in one `ip -batch`."""
     state = replace(state, user_added=host.ensure_user(spec.user))
     write_state(paths, state)
@@ -162,7 +178,7 @@ def _build(spec: LabSpec, paths: LabPaths, state: LabState) -> LabState:
     host.write_daemon_configs(paths, spec.user)
     host.ip_batch(host.namespace_lines(paths, (n.name for n in spec.nodes)))
     host.ip_batch(host.mgmt_lines(str(spec.bridge_address)), netns=paths.mgmt_netns)
-    ids = _each(lambda n: _make_node(paths, spec, n), spec.nodes)
+    ids = _each(lambda n: _make_node(paths, spec, n), spec.nodes, step, "built")
     for lab_node, ns in zip(spec.nodes, ids, strict=True):
         state = state.with_node(replace(state.node(lab_node.name), namespaces=ns))
     write_state(paths, state)
@@ -184,8 +200,8 @@ def _make_node(paths: LabPaths, spec: LabSpec, lab_node: LabNode) -> tuple[tuple
     return node.namespace_ids(paths, lab_node.name)
 
 
-def _start(spec: LabSpec, paths: LabPaths, state: LabState) -> LabState:
-    pids = _each(lambda n: _start_node(paths, spec, n), spec.nodes)
+def _start(spec: LabSpec, paths: LabPaths, state: LabState, step: Step) -> LabState:
+    pids = _each(lambda n: _start_node(paths, spec, n), spec.nodes, step, "started")
     for lab_node, node_pids in zip(spec.nodes, pids, strict=True):
         record = replace(state.node(lab_node.name), pids=node_pids)
         state = state.with_node(record)
@@ -199,12 +215,21 @@ def _start_node(paths: LabPaths, spec: LabSpec, lab_node: LabNode) -> dict[str, 
     return node.start_daemons(paths, spec, lab_node)
 
 
-def _each(work: Callable[[LabNode], T], nodes: Sequence[LabNode]) -> list[T]:
-    """Run `work` for every node in parallel; report every node's failure, not just the first."""
+def _each(
+    work: Callable[[LabNode], T], nodes: Sequence[LabNode], step: Step, what: str
+) -> list[T]:
+    """Run `work` for every node in parallel; report every node's failure, not just the first.
+    `step(node, what)` as each node's work is done."""
     if not nodes:
         return []
+
+    def one(lab_node: LabNode) -> T:
+        result = work(lab_node)
+        step(lab_node.name, what)
+        return result
+
     with ThreadPoolExecutor(max_workers=min(BUILD_WORKERS, len(nodes))) as pool:
-        futures = [pool.submit(work, n) for n in nodes]
+        futures = [pool.submit(one, n) for n in nodes]
     failures = [
         f"node {n.name}: {f.exception()}"
         for n, f in zip(nodes, futures, strict=True)

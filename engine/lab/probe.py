@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from ipaddress import IPv4Network
@@ -219,14 +219,23 @@ def _pending_frr(paths: LabPaths, want: Expectation) -> list[str]:
     return missing
 
 
-def wait_converged(paths: LabPaths, wants: tuple[Expectation, ...], timeout: float) -> None:
-    """Poll every node in parallel until none lacks anything; raise naming what is still missing."""
+def wait_converged(
+    paths: LabPaths,
+    wants: tuple[Expectation, ...],
+    timeout: float,
+    step: Callable[[str, str], None] | None = None,
+) -> None:
+    """Poll every node in parallel until none lacks anything; raise naming what is still missing.
+    `step(node, "converged")` as each node has all it should."""
     deadline = time.monotonic() + timeout
     todo = list(wants)
     with ThreadPoolExecutor(max_workers=POLL_WORKERS) as pool:
         while True:
             results = list(pool.map(lambda w: pending(paths, w), todo))
             # a converged node is not polled again: polling costs CPU the others need to converge
+            for want, missing in zip(todo, results, strict=True):
+                if not missing and step is not None:
+                    step(want.node, "converged")
             todo = [w for w, missing in zip(todo, results, strict=True) if missing]
             if not todo:
                 return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import sys
 from pathlib import Path
 
@@ -21,6 +22,15 @@ from engine.drivers import (
     errors,
     get_driver,
     parse,
+)
+from engine.drivers.config_diff import frr_diff
+from engine.drivers.snapshot import (
+    MARK,
+    Section,
+    SnapshotError,
+    files_section,
+    parse_files,
+    split,
 )
 from engine.errors import EngineError
 
@@ -102,34 +112,112 @@ def test_bundle_rejects(text: str) -> None:
         bundle.decode(text)
 
 
-# recorded from FRR 8.4.4 in the lab: `frr-reload.py --test` stdout
-FRR_RELOAD_TEST = """
-Lines To Delete
-===============
-router bgp 65002
- no neighbor 198.18.1.9 description fra1-leaf01
-no ip route 198.18.250.0/24 198.18.1.64
+RUNNING = """Building configuration...
 
-Lines To Add
-============
+Current configuration:
+!
+frr version 8.4.4
+frr defaults traditional
+hostname fra1-spine02
+!
+ip route 198.18.250.0/24 198.18.1.64
+!
+interface eth1
+ description to fra1-leaf01:eth2
+exit
+!
 router bgp 65002
- neighbor 198.18.1.9 description hello
-ip route 10.9.9.0/24 Null0
+ neighbor 198.18.1.9 remote-as 65011
+ neighbor 198.18.1.9 description fra1-leaf01
+ !
+ address-family ipv4 unicast
+  network 198.19.0.2/32
+ exit-address-family
+exit
+!
+end
 """
 
 
-def test_frr_reload_diff() -> None:
-    assert parse.frr_reload_diff(FRR_RELOAD_TEST, "/etc/frr/frr.conf").splitlines() == [
+def test_frr_diff_lists_dropped_then_added_lines_under_their_context() -> None:
+    candidate = (
+        RUNNING.split("!\n", 1)[1]
+        .replace("description fra1-leaf01", "description hello")
+        .replace("ip route 198.18.250.0/24 198.18.1.64", "ip route 10.9.9.0/24 Null0")
+        .replace("  network 198.19.0.2/32", "  network 198.19.0.2/32\n  network 198.18.9.0/24")
+    )
+    assert frr_diff(RUNNING, candidate, "/etc/frr/frr.conf").splitlines() == [
         "--- /etc/frr/frr.conf (running)",
         "+++ /etc/frr/frr.conf (candidate)",
-        " router bgp 65002",
-        "- neighbor 198.18.1.9 description fra1-leaf01",
         "-ip route 198.18.250.0/24 198.18.1.64",
         " router bgp 65002",
+        "- neighbor 198.18.1.9 description fra1-leaf01",
+        "  address-family ipv4 unicast",
+        "+  network 198.18.9.0/24",
         "+ neighbor 198.18.1.9 description hello",
         "+ip route 10.9.9.0/24 Null0",
     ]
-    assert parse.frr_reload_diff("", "/etc/frr/frr.conf") == ""
+
+
+def test_frr_diff_ignores_what_frr_cannot_change_and_block_ends() -> None:
+    """The banner, `frr version`/`frr defaults`, `!` and `exit` lines, and the order of
+    lines within a block, make no difference."""
+    candidate = RUNNING.split("!\n", 1)[1].replace("8.4.4", "9.1").replace("exit\n", "")
+    candidate = candidate.replace(
+        " neighbor 198.18.1.9 remote-as 65011\n neighbor 198.18.1.9 description fra1-leaf01\n",
+        " neighbor 198.18.1.9 description fra1-leaf01\n neighbor 198.18.1.9 remote-as 65011\n",
+    )
+    assert frr_diff(RUNNING, candidate, "/etc/frr/frr.conf") == ""
+
+
+def test_frr_diff_drops_a_whole_block_with_its_lines() -> None:
+    candidate = RUNNING.replace("interface eth1\n description to fra1-leaf01:eth2\nexit\n", "")
+    assert frr_diff(RUNNING, candidate, "f").splitlines()[2:] == [
+        "-interface eth1",
+        "- description to fra1-leaf01:eth2",
+    ]
+
+
+def test_snapshot_splits_one_vtysh_process_and_the_shell_sections() -> None:
+    """The output of one vtysh with a text command and two JSON ones (recorded shape)."""
+    sections = (
+        Section("links", shell="ip -j -d link show"),
+        Section("bgp", vtysh="show bgp vrf all summary json"),
+        Section("running", vtysh="show running-config"),
+        Section("itf", vtysh="show interface json"),
+    )
+    out = (
+        f'{MARK}links\n[{{"ifname": "lo"}}]\n{MARK}vtysh\n{RUNNING}'
+        '{\n  "eth1": {"description": "x"}\n}\n{"ipv4Unicast": {}}\n'
+    )
+    found = split(out, sections)
+    assert found["running"] == RUNNING
+    assert json.loads(found["bgp"]) == {"eth1": {"description": "x"}}
+    assert json.loads(found["itf"]) == {"ipv4Unicast": {}}
+    assert json.loads(found["links"]) == [{"ifname": "lo"}]
+
+
+def test_snapshot_takes_each_vtysh_command_apart_when_the_one_process_failed() -> None:
+    """vtysh stops at a command that fails (bgpd not running): the script then ran each
+    command on its own, under its own marker."""
+    sections = (
+        Section("running", vtysh="show running-config"),
+        Section("bgp", vtysh="show bgp vrf all summary json"),
+    )
+    out = f"{MARK}running\n{RUNNING}{MARK}bgp\nbgpd is not running\n"
+    assert split(out, sections) == {"running": RUNNING, "bgp": "bgpd is not running\n"}
+    with pytest.raises(SnapshotError, match="no output for bgp"):
+        split(f"{MARK}running\n{RUNNING}", sections)
+    with pytest.raises(SnapshotError, match="no JSON"):
+        split(f"{MARK}vtysh\n{RUNNING}% Unknown command\n", sections)
+
+
+def test_snapshot_files_section_reads_listed_paths() -> None:
+    text = "/etc/issue.net +aGVsbG8K\n/etc/absent -\n/etc/issue.net -\n"
+    assert parse_files(text) == {"/etc/issue.net": "hello\n", "/etc/absent": None}
+    shell = files_section(["/etc/a"], listed=["/etc/underlay/managed-files", "/k/"]).shell
+    assert "$(cat /etc/underlay/managed-files 2>/dev/null)" in shell
+    assert "$(ls -d /k/* 2>/dev/null)" in shell
 
 
 def test_chrony_servers() -> None:
@@ -150,14 +238,3 @@ def test_chrony_servers() -> None:
             "prefer": True,
         },
     }
-
-
-def test_frr_reload_deletes_static_routes_as_no_lines_to_add() -> None:
-    """frr-reload.py 8.4 lists a deleted static route as `no ip route ...` under Lines To Add
-    (recorded from the lab after merging a route and replacing it away)."""
-    recorded = "\nLines To Delete\n===============\n\nLines To Add\n============\n"
-    recorded += "no ip route 198.18.252.0/24 Null0\nno ipv6 route 2001:db8::/64 Null0\n"
-    assert parse.frr_reload_diff(recorded, "/etc/frr/frr.conf").splitlines()[2:] == [
-        "-ip route 198.18.252.0/24 Null0",
-        "-ipv6 route 2001:db8::/64 Null0",
-    ]

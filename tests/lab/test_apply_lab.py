@@ -372,7 +372,9 @@ class TestFaults:
         assert pending <= refused, report.refusal.details
         third = _plan(repo, state_dir, tmp_path / "third.json")
         assert not any(d.pending_commit for d in third.devices)
-        assert {d.name for d in third.devices if d.action is Action.UPDATE} == set(names[1:])
+        # rolled back: still to do; a device the killed apply had already confirmed is done
+        updates = {d.name for d in third.devices if d.action is Action.UPDATE}
+        assert pending <= updates <= set(names[1:]), (pending, updates)
 
 
 def _wait_for_pending(state_dir: Path, node: str, proc: subprocess.Popen[bytes]) -> None:

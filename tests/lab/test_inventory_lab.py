@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,12 +39,19 @@ def _state_dir(factory: pytest.TempPathFactory, name: str) -> Path:
     return factory.mktemp(name) / "state"
 
 
+UP_ERR: dict[str, str] = {}  # what `lab up` wrote to standard error (not a terminal)
+
+
 @pytest.fixture(scope="class")
 def brownfield(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Built through the CLI, as a user would: `underlay lab up --state-dir DIR`."""
     state_dir = _state_dir(tmp_path_factory, "brownfield")
     try:
-        assert main(["--repo", str(REPO_ROOT), "lab", "up", "--state-dir", str(state_dir)]) == 0
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            argv = ["--repo", str(REPO_ROOT), "lab", "up", "--state-dir", str(state_dir)]
+            assert main(argv) == 0
+        UP_ERR["brownfield"] = err.getvalue()
         yield state_dir
     finally:
         lab.down(state_dir)
@@ -81,6 +91,20 @@ def _file(state_dir: Path, node: str, path: str) -> str:
 
 
 class TestBrownfield:
+    def test_lab_up_says_each_node_as_it_goes(self, brownfield: Path, sample: Inventory) -> None:
+        """Not a terminal: one line per node and step (built, started, converged), counted."""
+        names = sorted([*sample.devices, *sample.servers])
+        total = 3 * len(names)
+        steps = re.findall(
+            r"^underlay: lab up (\d+)/(\d+): (\S+): (\w+)$", UP_ERR["brownfield"], re.M
+        )
+        assert [int(n) for n, *_ in steps] == list(range(1, total + 1)), UP_ERR["brownfield"]
+        assert {int(t) for _, t, *_ in steps} == {total}
+        for what in ("built", "started", "converged"):
+            assert sorted(node for *_, node, w in steps if w == what) == names
+        first_started = next(i for i, s in enumerate(steps) if s[3] == "started")
+        assert all(s[3] == "built" for s in steps[:first_started])
+
     def test_lldp_as_declared_except_the_wrong_port(
         self, brownfield: Path, sample: Inventory
     ) -> None:
@@ -158,9 +182,7 @@ class TestConverged:
         for name in sample.devices:
             assert _running(converged, name) == render(sample, name).config, name
 
-    def test_managed_files_are_the_rendered_files(
-        self, converged: Path, sample: Inventory
-    ) -> None:
+    def test_managed_files_are_the_rendered_files(self, converged: Path, sample: Inventory) -> None:
         for name in ("fra1-leaf03", "fra1-db01"):
             for path, content in render(sample, name).files.items():
                 assert _file(converged, name, path) == content, f"{name}:{path}"
