@@ -49,7 +49,11 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
 def driver_times(state: lab.LabState, inventory: object, platform: str, repeat: int) -> None:
     name = NODES[platform]
     cls = get_driver(platform)
-    args = {"key_file": state.private_key, "netns": state.mgmt_netns_path}
+    args = {
+        "key_file": state.private_key,
+        "netns": state.mgmt_netns_path,
+        "known_hosts": state.known_hosts,
+    }
     driver = cls(state.node(name).mgmt_ip, state.user, "", 10, args)
     print(f"{platform} ({name}): open {timed(driver.open, 1) * 1000:.0f} ms")
     getters = [

@@ -9,6 +9,8 @@
          core-routers: {username: netops, password: "...", key_file: ~/.ssh/netops}
 3. further sources the caller plugs in (`sources=`): the CLI adds the lab's own user and key
    for a repository whose devices live in the lab.
+Every set also says where the devices' host keys are pinned: the repository's
+inventory/known_hosts, then any file the caller adds (`known_hosts=`: the lab's, for its nodes).
 
     store = CredentialStore(repo, inventory)
     creds = store.resolve("lab")     # Credentials(username="labuser", password=None, key_file=...)
@@ -26,7 +28,7 @@ from typing import Any
 
 from engine.errors import EngineError
 from engine.load.reader import read_file
-from engine.model.layout import Inventory
+from engine.model.layout import KNOWN_HOSTS, Inventory
 
 ENV_PREFIX = "UNDERLAY_CREDENTIALS_"
 SECRETS_FILE_ENV = "UNDERLAY_SECRETS_FILE"
@@ -50,6 +52,7 @@ class Credentials:
     key_file: str | None = None
     source: str = ""  # "env", the secrets file's path, or "lab"
     netns: str | None = None  # a network namespace to connect from (a lab's management netns)
+    known_hosts: tuple[str, ...] = ()  # where the host keys are pinned, searched in order
 
 
 def env_names(name: str) -> dict[str, str]:
@@ -78,12 +81,15 @@ class CredentialStore:
         env: Mapping[str, str] | None = None,
         sources: Sequence[Source] = (),  # after the environment and the secrets file
         netns: str | None = None,  # every connection is made from there (a lab's mgmt netns)
+        known_hosts: Sequence[Path] = (),  # after the repository's own (a lab's, for its nodes)
     ) -> None:
         self.repo = repo
         self.inventory = inventory
         self.env = dict(os.environ if env is None else env)
         self.sources = tuple(sources)
         self.netns = netns
+        own = () if repo is None else (repo / KNOWN_HOSTS,)
+        self.known_hosts = tuple(str(p) for p in (*own, *known_hosts))
         self._resolved: dict[str, Credentials] = {}
         self._file: dict[str, Any] | None = None
 
@@ -93,7 +99,9 @@ class CredentialStore:
             found = self._from_env(name) or self._from_file(name) or self._from_sources(name)
             if found is None:
                 raise SecretsError(_undefined(name, secrets_file(self.env)))
-            self._resolved[name] = replace(found, netns=found.netns or self.netns)
+            self._resolved[name] = replace(
+                found, netns=found.netns or self.netns, known_hosts=self.known_hosts
+            )
         return self._resolved[name]
 
     def secret_values(self) -> set[str]:

@@ -32,7 +32,12 @@ def test_nornir_inventory_from_models(tmp_path: Path) -> None:
         "netops",
     )
     options = leaf.get_connection_parameters(CONNECTION)
-    assert options.extras == {"key_file": "/keys/netops", "timeout": 7, "netns": None}
+    assert options.extras == {
+        "key_file": "/keys/netops",
+        "timeout": 7,
+        "netns": None,
+        "known_hosts": (str(REPO_ROOT / "inventory/known_hosts"),),
+    }
     assert [g.name for g in nornir.hosts["fra1-db01"].groups] == ["platform:linux", "site:fra1"]
     assert nornir.hosts["fra1-db01"].data == {"kind": "server"}
 

@@ -6,6 +6,7 @@ import dataclasses
 import time
 from collections.abc import Iterator
 from ipaddress import IPv4Address
+from pathlib import Path
 
 import pytest
 
@@ -70,7 +71,10 @@ def test_failures_are_per_device(lab_devices: SampleLab) -> None:
     inventory = _broken(lab_devices.inventory)
     lab_user = lab_credentials(lab_devices.state_dir)
     netns = lab_devices.state.mgmt_netns_path  # the wrong password too goes through the lab
-    store = CredentialStore(inventory=inventory, env=env, sources=(lab_user,), netns=netns)
+    pinned = (Path(lab_devices.state.known_hosts),)  # the lab's nodes' host keys
+    store = CredentialStore(
+        inventory=inventory, env=env, sources=(lab_user,), netns=netns, known_hosts=pinned
+    )
     names = [NOBODY, WRONG, "fra1-leaf01", "fra1-db01"]
     intended = render_intended(inventory, names)
     started = time.monotonic()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli.lab_plug import lab_credentials
-from engine.lab.state import LabPaths, LabState, write_state
+from engine.lab.state import NODE_HOST_KEY, LabPaths, LabState, write_state
 from engine.secrets import REDACTED, CredentialStore, Redactor, SecretsError, env_names
 from engine.validate import validate
 from tests.conftest import REPO_ROOT
@@ -74,7 +74,7 @@ def test_lab_repo_uses_the_lab_user_and_key(tmp_path: Path) -> None:
     key = str(paths.private_key)
     state = LabState(
         str(paths.root), "labuser", True, "ulab0", "198.18.0.1/24", "198.18.0.0/15",
-        key, key + ".pub", str(paths.host_key), (), (),
+        key, key + ".pub", NODE_HOST_KEY, (), (),
     )  # fmt: skip
     write_state(paths, state)
     inventory = validate(REPO_ROOT).inventory

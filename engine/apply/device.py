@@ -34,6 +34,7 @@ from engine.drivers import (
     CommitError,
     ConnectionException,
     DriverError,
+    HostKeyError,
     ReplaceConfigException,
     bundle,
 )
@@ -86,6 +87,8 @@ def _open_and_commit(step: Step) -> Done | float:
         with step.devices.open(step.plan.name) as driver:
             early = _load_and_compare(step, driver, text)
             return early if early is not None else _commit(step, driver)
+    except HostKeyError as exc:
+        return Done(Outcome.FAILED, f"refused: {exc}")
     except ConnectionException as exc:
         return Done(Outcome.UNREACHABLE, f"unreachable at apply time: {exc}")
     except DriverError as exc:

@@ -46,7 +46,8 @@ class Devices:
             creds.password or "",
             timeout=int(timeout or self.timeout),
             optional_args={"port": obj.management.port, "key_file": creds.key_file}
-            | ({"netns": creds.netns} if creds.netns else {}),
+            | ({"netns": creds.netns} if creds.netns else {})
+            | {"known_hosts": creds.known_hosts},
         )
         driver.open()
         try:

@@ -102,7 +102,7 @@ def _fault(exc: BaseException, out: Output, args: argparse.Namespace) -> int:
     if debug and found.traceback:
         out.err("".join(traceback.format_exception(exc)))
     if found.prefix is None:
-        out.err(str(exc))
+        out.err(str(exc).rstrip("\n") + "\n")
     elif found is not exits.INTERNAL:
         prefix = found.prefix.format(command=" ".join(_command_path(args)))
         out.note(f"{prefix}{exc}".rstrip(": "))

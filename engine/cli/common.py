@@ -71,6 +71,16 @@ def report_options(parser: argparse.ArgumentParser, choices: Sequence[str]) -> N
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
 
 
+def limit_option(parser: argparse.ArgumentParser) -> None:
+    """--limit: which devices and servers a device command contacts (all without it)."""
+    parser.add_argument(
+        "--limit",
+        nargs="+",
+        metavar="SELECTOR",
+        help="names (globs) or site:X, role:X, tag:X, platform:X, kind:server",
+    )
+
+
 def device_options(parser: argparse.ArgumentParser) -> None:
     """What the commands that contact devices share."""
     from engine.lab.state import DEFAULT_STATE_DIR  # noqa: PLC0415 - device commands only
@@ -88,9 +98,11 @@ def device_inputs(
 ) -> tuple[Intended, CredentialStore]:
     """What the commands that contact devices hand their stage: the configs of `names`
     rendered once, and the credentials (the lab's among them: LabNotUpError when the devices
-    live in a lab that is down, before any is contacted)."""
+    live in a lab that is down, before any is contacted) with the pinned host keys."""
     from engine.cli.lab_plug import credential_store  # noqa: PLC0415 - device commands only
+    from engine.collect.hostkeys import pinned_keys  # noqa: PLC0415
     from engine.render import render_intended  # noqa: PLC0415
 
     store = credential_store(repo, inventory, args.lab_state_dir)
+    pinned_keys(repo, store)  # a bad known_hosts file stops the command before any device
     return render_intended(inventory, names), store

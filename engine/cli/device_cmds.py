@@ -11,6 +11,7 @@ from engine.cli.common import (
     device_inputs,
     device_options,
     format_option,
+    limit_option,
     report_options,
     valid_inventory,
 )
@@ -63,12 +64,7 @@ def cmd_drift(args: argparse.Namespace, out: Output) -> int:
 
 def register(parsers: Mapping[str, argparse.ArgumentParser]) -> None:
     p = parsers["plan"]
-    p.add_argument(
-        "--limit",
-        nargs="+",
-        metavar="SELECTOR",
-        help="names (globs) or site:X, role:X, tag:X, platform:X, kind:server",
-    )
+    limit_option(p)
     p.add_argument("--out", metavar="FILE", help="save the plan (JSON) for `underlay apply`")
     format_option(p, ["text", "markdown", "json"])
     p.add_argument(

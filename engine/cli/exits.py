@@ -41,6 +41,7 @@ FAULTS: dict[str, Fault] = {
     "engine.errors.Unavailable": Fault(PROBLEMS, ""),  # the devices as a whole (lab down)
     "engine.lab.errors.LabError": Fault(PROBLEMS, "{command}: ", traceback=True),  # host or lab
     "engine.scaffold.create.InitRefused": Fault(PROBLEMS, "{command}: "),  # not empty
+    "engine.drivers.hostkeys.KnownHostsError": Fault(PROBLEMS, None),  # path:line:col: ...
     "engine.errors.UsageError": Fault(FAULT, "usage error: "),
     "engine.errors.EngineError": Fault(FAULT, "error: ", traceback=True),
     "builtins.KeyboardInterrupt": Fault(INTERRUPTED, "interrupted"),

@@ -1,10 +1,14 @@
-"""The lab plugged in at the CLI layer: a preflight and a source of credentials, nothing more.
+"""The lab plugged in at the CLI layer: a preflight and a source of credentials and host
+keys, nothing more.
 
 The stages take a CredentialStore and know nothing of the lab. For a repository whose devices
 live in the lab (every management address in 198.18.0.0/15, like the sample's), the lab's own
 user and key answer every credential set that the environment and the secrets file leave
 undefined, and the lab must be up: LabNotUpError when the first credential is resolved, which
 is before any device is contacted (collect resolves every target's credentials first).
+The lab's nodes' host keys (`lab up` makes each node's and lists them in its state dir's
+known_hosts) are pinned after the repository's own inventory/known_hosts: a lab repository
+needs none, and a fresh clone's `lab up && plan` verifies every node.
 
     store = credential_store(repo, inventory, state_dir)
 """
@@ -26,8 +30,11 @@ def credential_store(repo: Path, inventory: Inventory, state_dir: Path) -> Crede
     if not lives_in_lab(inventory):
         return CredentialStore(repo, inventory)
     lab = lab_credentials(state_dir, preflight=lambda: require_running(inventory, state_dir))
-    mgmt = str(LabPaths(state_dir).mgmt_netns_path)  # whichever source a credential comes from
-    return CredentialStore(repo, inventory, sources=(lab,), netns=mgmt)
+    paths = LabPaths(state_dir)
+    mgmt = str(paths.mgmt_netns_path)  # whichever source a credential comes from
+    return CredentialStore(
+        repo, inventory, sources=(lab,), netns=mgmt, known_hosts=(paths.known_hosts,)
+    )
 
 
 def lab_credentials(state_dir: Path, preflight: Callable[[], None] = lambda: None) -> Source:

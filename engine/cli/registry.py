@@ -22,6 +22,7 @@ GROUPS: dict[str, dict[str, str]] = {
         "plan": "what applying the repository would change, device by device",
         "drift": "live state against main: out-of-band or pending changes",
     },
+    "hostkeys_cmds": {"hostkeys": "the devices' pinned SSH host keys (inventory/known_hosts)"},
     "apply_cmds": {
         "apply": "apply a saved plan: canary, batches, commit-confirm, verify, record",
     },

@@ -51,7 +51,12 @@ def _host(obj: Device | Server, groups: Groups, store: CredentialStore, timeout:
         username=creds.username,
         password=creds.password,
         platform=str(obj.platform),
-        extras={"key_file": creds.key_file, "timeout": timeout, "netns": creds.netns},
+        extras={
+            "key_file": creds.key_file,
+            "timeout": timeout,
+            "netns": creds.netns,
+            "known_hosts": creds.known_hosts,
+        },
     )
     return Host(
         obj.name,

@@ -14,11 +14,13 @@ from engine.drivers import (
     ConnectAuthError,
     ConnectionException,
     ConnectTimeoutError,
+    HostKeyError,
     bundle,
     get_driver,
 )
 
-Status = Literal["ok", "unreachable", "auth_failed", "timeout", "error"]
+# hostkey: the host's SSH key is not the pinned one: refused before authentication
+Status = Literal["ok", "unreachable", "auth_failed", "timeout", "hostkey", "error"]
 CONNECTION = "underlay"  # the name of the Nornir connection options the task reads
 
 # getter result name -> driver method, per platform; "config" is get_config(retrieve="running")
@@ -145,7 +147,8 @@ def _driver(task: Task) -> NetworkDriver:
         params.username,
         params.password or "",
         timeout=int(extras.get("timeout", 30)),
-        optional_args=_reach(params.port, extras.get("key_file"), extras.get("netns")),
+        optional_args=_reach(params.port, extras.get("key_file"), extras.get("netns"))
+        | {"known_hosts": extras.get("known_hosts", ())},
     )
 
 
@@ -175,6 +178,8 @@ def _get(driver: NetworkDriver, name: str) -> Any:
 
 
 def _status(exc: Exception) -> Status:
+    if isinstance(exc, HostKeyError):
+        return "hostkey"
     if isinstance(exc, ConnectAuthError):
         return "auth_failed"
     if isinstance(exc, ConnectTimeoutError | TimeoutError):

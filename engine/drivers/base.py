@@ -43,6 +43,7 @@ from engine.drivers.errors import (
     ReplaceConfigException,
     RollbackError,
 )
+from engine.drivers.hostkeys import USER_FILE
 from engine.drivers.snapshot import Section
 from engine.drivers.ssh import Completed, Session, Target
 from engine.render.platforms import AUTHORIZED_KEYS_DIR, SYSTEM_FILES
@@ -92,6 +93,9 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         port (22); key_file (a private key; else the password is used);
         netns: the path of a network namespace to connect from (/run/netns/NAME: a lab's
             management namespace; needs root);
+        known_hosts (~/.ssh/known_hosts): a known_hosts file, or a list of them searched in
+            order: the host's key must be pinned there, or the session is refused before
+            authentication (HostKeyError; see engine.drivers.hostkeys);
         lock_timeout (60): seconds a load waits for another session's configuration lock
             before LockError names its holder (0: fail at once);
         lock_ttl (600): seconds after which this session's lock, if it dies holding it,
@@ -120,6 +124,7 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         self.port = int(args.get("port", DEFAULT_PORT))
         self.key_file: str | None = args.get("key_file")
         self.netns: str | None = args.get("netns")
+        self.known_hosts = _paths(args.get("known_hosts", USER_FILE))
         self.lock_timeout = float(args.get("lock_timeout", DEFAULT_LOCK_TIMEOUT))
         self.lock_ttl = int(args.get("lock_ttl", DEFAULT_LOCK_TTL))
         self.holder = _holder(username)
@@ -146,6 +151,7 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
             self.key_file,
             float(self.timeout),
             self.netns,
+            self.known_hosts,
         )
         self._session = Session(target)
 
@@ -678,3 +684,10 @@ def _file_diff(path: str, current: str | None, intended: str | None) -> str:
         tofile="/dev/null" if intended is None else path,
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in diff)
+
+
+def _paths(value: str | Path | Sequence[str | Path]) -> tuple[str, ...]:
+    """optional_args' known_hosts: one path or several."""
+    if isinstance(value, str | Path):
+        return (str(value),)
+    return tuple(str(v) for v in value)

@@ -63,3 +63,25 @@ class CommitConfirmException(DriverError, napalm_errors.CommitConfirmException):
 
 class RollbackError(DriverError):
     """There is nothing to roll back to, or restoring the previous config failed."""
+
+
+class HostKeyError(ConnectionException):
+    """The host's SSH key is not the one pinned for it (unknown or changed): the connection
+    was closed after the key exchange, before any authentication - nothing was sent to it."""
+
+    @classmethod
+    def unknown(cls, host: str, seen: str, searched: str) -> HostKeyError:
+        return cls(
+            f"{host}: host key not pinned: the host presents {seen}; refused before "
+            f"authentication, nothing was sent to it. If this is the device, pin its key: "
+            f"`underlay hostkeys scan --accept` (known hosts: {searched})"
+        )
+
+    @classmethod
+    def changed(cls, host: str, seen: str, pinned: str) -> HostKeyError:
+        return cls(
+            f"{host}: HOST KEY CHANGED: the host presents {seen}, pinned is {pinned}. Someone "
+            f"may be impersonating the device, or its key was regenerated; refused before "
+            f"authentication, nothing was sent to it. Check the new key on the device's "
+            f"console, then `underlay hostkeys scan --accept --replace`"
+        )

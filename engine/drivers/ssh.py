@@ -1,14 +1,22 @@
-"""One SSH session per driver `open()`: connect with a key or a password, run commands.
+"""One SSH session per driver `open()`: verify the host's key, log in with a key or a
+password, run commands.
 
-Commands run through `exec_command`; anything secret (file contents, scripts) goes through
-stdin, never argv, so it never shows up in the device's process list.
+The host key is checked against the pinned keys (engine.drivers.hostkeys) after the key
+exchange and before any authentication: a host whose key is unknown or changed never sees a
+username, a password or a signature (HostKeyError). Commands run through `exec_command`;
+anything secret (file contents, scripts) goes through stdin, never argv, so it never shows up
+in the device's process list.
+
+    key = host_key(target)   # the key the host presents (a key exchange only: `hostkeys scan`)
 """
 
 from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import paramiko
 
@@ -19,6 +27,7 @@ from engine.drivers.errors import (
     ConnectionException,
     ConnectTimeoutError,
 )
+from engine.drivers.hostkeys import USER_FILE, KnownHosts, host_name
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,10 @@ class Target:
     key_file: str | None
     timeout: float
     netns: str | None = None  # connect from inside this network namespace (engine.netns)
+    known_hosts: tuple[str, ...] = (USER_FILE,)  # the pinned keys, searched in order
+
+    def pinned(self) -> KnownHosts:
+        return KnownHosts.read(self.known_hosts)
 
 
 class Session:
@@ -89,14 +102,20 @@ class Session:
 # fails only after the timeout) is not.
 _HANDSHAKE_ATTEMPTS = 2
 _RETRY_PAUSE = 0.5
+T = TypeVar("T")
 
 
 def _connect(target: Target) -> paramiko.SSHClient:
+    return _attempt(target, _connect_once)
+
+
+def _attempt(target: Target, once: Callable[[Target], T]) -> T:
+    """`once(target)`, tried again after a garbled handshake; the drivers' exceptions."""
     where = f"{target.host}:{target.port}"
     for attempt in range(1, _HANDSHAKE_ATTEMPTS + 1):
         began = time.monotonic()
         try:
-            return _connect_once(target)
+            return once(target)
         except paramiko.AuthenticationException as exc:
             message = f"{where}: authentication failed for {target.username}: {exc}"
             raise ConnectAuthError(message) from None
@@ -122,10 +141,25 @@ def _socket(target: Target) -> socket.socket | None:
     return netns.connect(target.netns, target.host, target.port, target.timeout)
 
 
+class _Unpinned(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]  # no stubs
+    """No key pinned for the host: HostKeyError, raised inside SSHClient.connect between the
+    key exchange and the first authentication request."""
+
+    def __init__(self, pinned: KnownHosts, target: Target) -> None:
+        self.pinned, self.target = pinned, target
+
+    def missing_host_key(self, client: object, hostname: str, key: paramiko.PKey) -> None:
+        self.pinned.verify(self.target.host, self.target.port, key)
+
+
 def _connect_once(target: Target) -> paramiko.SSHClient:
+    pinned = target.pinned()
     client = paramiko.SSHClient()
-    # Devices are identified by the inventory's management address; host keys are not pinned yet.
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    # the host's pinned keys: paramiko prefers their types in the key exchange, then compares
+    # the server's key with them (BadHostKeyException) or asks the policy (none pinned)
+    for entry in pinned.pinned(target.host, target.port):
+        client.get_host_keys().add(host_name(target.host, target.port), entry.keytype, entry.pkey())
+    client.set_missing_host_key_policy(_Unpinned(pinned, target))
     try:
         client.connect(
             target.host,
@@ -140,7 +174,32 @@ def _connect_once(target: Target) -> paramiko.SSHClient:
             look_for_keys=False,
             allow_agent=False,
         )
+    except paramiko.BadHostKeyException as exc:
+        client.close()
+        pinned.verify(target.host, target.port, exc.key)  # raises: the key is not pinned
+        raise AssertionError("a key paramiko refused is pinned") from None
     except BaseException:
         client.close()
         raise
     return client
+
+
+def host_key(target: Target) -> paramiko.PKey:
+    """The key the host presents: a key exchange and nothing more (no authentication: the
+    target's credentials are not used). The pinned key types are preferred, as for a session.
+    ConnectionException / ConnectTimeoutError when the host cannot be reached."""
+    return _attempt(target, _host_key_once)
+
+
+def _host_key_once(target: Target) -> paramiko.PKey:
+    sock = _socket(target) or socket.create_connection((target.host, target.port), target.timeout)
+    transport = paramiko.Transport(sock)
+    try:
+        options = transport.get_security_options()
+        types = [e.keytype for e in target.pinned().pinned(target.host, target.port)]
+        options.key_types = [*types, *(t for t in options.key_types if t not in types)]
+        transport.banner_timeout = target.timeout
+        transport.start_client(timeout=target.timeout)
+        return transport.get_remote_server_key()
+    finally:
+        transport.close()

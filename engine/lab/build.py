@@ -15,7 +15,7 @@ from engine.lab import host, node
 from engine.lab.errors import LabBuildError, LabError, LabExistsError, LabSpecError, PreflightError
 from engine.lab.probe import expectations, wait_converged
 from engine.lab.spec import LAB_RANGE, LabNode, LabSpec, check_spec
-from engine.lab.state import LabPaths, LabState, NodeRecord, write_state
+from engine.lab.state import NODE_HOST_KEY, LabPaths, LabState, NodeRecord, write_state
 
 # Enough to overlap the nodes' waits on their daemons; the 2-core CI machine is CPU-bound anyway.
 BUILD_WORKERS = 16
@@ -154,7 +154,8 @@ def _initial_state(spec: LabSpec, paths: LabPaths) -> LabState:
         guard_route=str(LAB_RANGE),
         private_key=str(paths.private_key),
         public_key=str(paths.public_key),
-        host_key=str(paths.host_key),
+        host_key=NODE_HOST_KEY,
+        known_hosts=str(paths.known_hosts),
         nodes=tuple(
             NodeRecord(
                 name=n.name,
@@ -182,6 +183,7 @@ def _build(spec: LabSpec, paths: LabPaths, state: LabState, step: Step) -> LabSt
     for lab_node, ns in zip(spec.nodes, ids, strict=True):
         state = state.with_node(replace(state.node(lab_node.name), namespaces=ns))
     write_state(paths, state)
+    host.write_known_hosts(paths, spec)
     host.ip_batch(node.link_lines(paths, spec))
     host.ip_batch(node.bridge_port_lines(spec, host.BRIDGE), netns=paths.mgmt_netns)
     return state

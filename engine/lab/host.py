@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from engine.lab.errors import CommandError
-from engine.lab.spec import LAB_RANGE
-from engine.lab.state import LAB_NETNS_PREFIX, LabPaths
+from engine.lab.spec import LAB_RANGE, LabSpec
+from engine.lab.state import LAB_NETNS_PREFIX, NODE_HOST_KEY, LabPaths
 
 PACKAGES = ("frr", "frr-pythontools", "lldpd", "openssh-server", "iproute2", "sudo")
 BRIDGE = "ulab0"
@@ -127,14 +127,30 @@ def _same_ns(pid: int, kind: str, ns: os.stat_result) -> bool:
 
 
 def make_keys(paths: LabPaths) -> None:
-    """The client key the engine logs in with, and one host key shared by every node's sshd."""
+    """The client key the engine logs in with (each node makes its own host key)."""
     paths.keys.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for key, comment in (
-        (paths.private_key, "underlay-lab"),
-        (paths.host_key, "underlay-lab-host"),
-    ):
-        if not key.exists():
-            run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(key)])
+    if not paths.private_key.exists():
+        make_key(paths.private_key, "underlay-lab")
+
+
+def make_key(path: Path, comment: str) -> None:
+    """An ed25519 key pair at `path` and `path`.pub (the private key readable by root only)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)])
+
+
+def write_known_hosts(paths: LabPaths, spec: LabSpec) -> None:
+    """Every node's host key by its management address: what the engine pins for the lab's
+    nodes (engine.cli.lab_plug), so that a lab repository needs no known_hosts of its own."""
+    lines = []
+    for node in spec.nodes:
+        public = Path(f"{paths.host_key(node.name)}.pub").read_text()
+        keytype, key = public.split()[:2]
+        lines.append(f"{node.mgmt_address.ip} {keytype} {key} {node.name}\n")
+    tmp = paths.known_hosts.with_suffix(".tmp")
+    tmp.write_text("".join(lines))
+    tmp.replace(paths.known_hosts)
 
 
 # Labs share the host's lab user: the lab that adds it marks it here (a tmpfs: a reboot takes
@@ -182,7 +198,8 @@ def _sshd_config(paths: LabPaths, user: str) -> str:
     return f"""\
 # shared by all lab nodes; each sshd runs inside its node's namespaces and listens only there
 Port 22
-HostKey {paths.host_key}
+# each node's own, in its private /etc (known_hosts in the state dir pins them)
+HostKey {NODE_HOST_KEY}
 PidFile /run/sshd.pid
 AllowUsers {user}
 PermitRootLogin no

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.lab.errors import LabBuildError
-from engine.lab.host import run
+from engine.lab.host import make_key, run
 from engine.lab.spec import MGMT_IFNAME, LabNode, LabSpec
 from engine.lab.state import LabPaths
 
@@ -95,6 +95,7 @@ def prepare_dirs(paths: LabPaths, spec: LabSpec, node: LabNode) -> None:
     _write(upper / "hostname", node.name + "\n")
     _write(upper / "hosts", _hosts(node.name))  # sudo must resolve its own hostname
     _write(upper / "ssh/underlay-lab/authorized_keys", paths.public_key.read_text())
+    make_key(paths.host_key(node.name), f"underlay-lab-{node.name}")  # its own, like any host
     _write(upper / "sudoers.d/underlay-lab", f"{spec.user} ALL=(ALL) NOPASSWD: ALL\n", 0o440)
     # login shells (netmiko, napalm): /etc/profile resets PATH, and lldpcli lives in /usr/sbin
     _write(upper / "profile.d/underlay-lab.sh", 'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"\n')

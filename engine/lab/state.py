@@ -7,7 +7,9 @@ so `down()` knows what to undo even when `up()` stopped half-way. Example:
      "user": "labuser", "user_added": true, "bridge": "ulab0", "bridge_address": "198.18.0.1/24",
      (the bridge and each node's host_veth live in the lab's management namespace)
      "guard_route": "198.18.0.0/15", "private_key": "/var/lib/underlay-lab/keys/id_ed25519",
-     "public_key": "...id_ed25519.pub", "host_key": "...ssh_host_ed25519_key",
+     "public_key": "...id_ed25519.pub",
+     "host_key": "/etc/ssh/underlay-lab/ssh_host_ed25519_key"  (inside each node: its own),
+     "known_hosts": "/var/lib/underlay-lab/known_hosts"  (every node's host key, by address),
      "nodes": [{"name": "r1", "kind": "frr", "mgmt_address": "198.18.0.11/24",
                 "host_veth": "n0", "ports": ["eth1"],
                 "pids": {"watchfrr": 812, "zebra": 820, "bgpd": 825, "staticd": 830,
@@ -33,6 +35,7 @@ DEFAULT_STATE_DIR = Path("/var/lib/underlay-lab")
 
 
 LAB_NETNS_PREFIX = "ul"  # every network namespace of every lab: ul<lab id>-<node>, ul<id>_mgmt
+NODE_HOST_KEY = "/etc/ssh/underlay-lab/ssh_host_ed25519_key"  # in each node's private /etc
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,14 @@ class LabPaths:
     def public_key(self) -> Path:
         return self.keys / "id_ed25519.pub"
 
+    def host_key(self, node: str) -> Path:
+        """The node's own SSH host key (NODE_HOST_KEY in the node's private /etc)."""
+        return self.node_dir(node) / "etc-upper" / NODE_HOST_KEY.removeprefix("/etc/")
+
     @property
-    def host_key(self) -> Path:
-        return self.keys / "ssh_host_ed25519_key"
+    def known_hosts(self) -> Path:
+        """Every node's host key by its management address (OpenSSH's known_hosts format)."""
+        return self.root / "known_hosts"
 
     @property
     def ns_dir(self) -> Path:
@@ -102,7 +110,14 @@ class LabPaths:
 
     def owned_entries(self) -> tuple[Path, ...]:
         """Everything `up()` creates inside the state dir (and so all `down()` may delete)."""
-        return (self.state_file, self.keys, self.ns_dir, self.root / "nodes", self.sshd_config)
+        return (
+            self.state_file,
+            self.keys,
+            self.ns_dir,
+            self.root / "nodes",
+            self.sshd_config,
+            self.known_hosts,
+        )
 
 
 @dataclass(frozen=True)
@@ -132,11 +147,12 @@ class LabState:
     guard_route: str
     private_key: str
     public_key: str
-    host_key: str
+    host_key: str  # NODE_HOST_KEY: each node's own, in its private /etc
     nodes: tuple[NodeRecord, ...]
     links: tuple[LabLink, ...]
     complete: bool = False
     version: int = STATE_VERSION
+    known_hosts: str = ""  # "": a lab from before host keys were pinned (one shared key)
 
     def node(self, name: str) -> NodeRecord:
         for node in self.nodes:

@@ -46,6 +46,8 @@ COLLECTIONS: tuple[Collection, ...] = (
     Collection("contract", "inventory/contracts.yaml", "contracts", Contract),
     Collection("service", "inventory/services.yaml", "services", Service),
 )
+# the devices' pinned SSH host keys (OpenSSH's format; engine.drivers.hostkeys)
+KNOWN_HOSTS = "inventory/known_hosts"
 OBJECT_FOLDERS: dict[str, tuple[str, type[Device] | type[Server]]] = {
     "device": ("inventory/devices", Device),
     "server": ("inventory/servers", Server),

@@ -25,7 +25,8 @@ def up_text(build: LabBuild, report: LabReport, state: LabState) -> str:
         *(f"  skipped {line}" for line in build.skipped),
         f"  state: {report.state_dir}",
         f"  login: ip netns exec {Path(state.mgmt_netns_path).name} "
-        f"ssh -i {state.private_key} {state.user}@<mgmt address>",
+        f"ssh -o UserKnownHostsFile={state.known_hosts} -i {state.private_key} "
+        f"{state.user}@<mgmt address>",
     ]
     return "\n".join(lines) + "\n"
 

@@ -27,7 +27,7 @@ class SampleLab:
         node = self.state.node(name)
         platform = str(self.inventory.node(name).platform)  # type: ignore[union-attr]
         cls = get_driver(platform)
-        args = {"netns": self.state.mgmt_netns_path}
+        args = {"netns": self.state.mgmt_netns_path, "known_hosts": self.state.known_hosts}
         args |= {"key_file": self.state.private_key} if key else {}
         driver: UnderlayDriver = cls(node.mgmt_ip, self.state.user, password, 10, args)
         return driver

@@ -39,7 +39,11 @@ def nornir(lab_devices: SampleLab) -> Iterator[Nornir]:
     """One host, platform `frr`, as a nornir user would declare it for nornir_napalm."""
     state = lab_devices.state
     ConnectionPluginRegister.auto_register()  # what InitNornir does: nornir_napalm's entry point
-    optional = {"key_file": state.private_key, "netns": state.mgmt_netns_path}
+    optional = {
+        "key_file": state.private_key,
+        "netns": state.mgmt_netns_path,
+        "known_hosts": state.known_hosts,
+    }
     extras = {"optional_args": optional, "timeout": 30}
     host = Host(
         NODE,
@@ -105,7 +109,9 @@ def _cli_base(lab_devices: SampleLab) -> tuple[str, ...]:
     state = lab_devices.state
     return (
         *("--user", state.user, "--password", "", "--vendor", "frr"),
-        *("--optional_args", f"key_file={state.private_key!r},netns={state.mgmt_netns_path!r}"),
+        "--optional_args",
+        f"key_file={state.private_key!r},netns={state.mgmt_netns_path!r},"
+        f"known_hosts={state.known_hosts!r}",
         state.node(NODE).mgmt_ip,
     )
 
