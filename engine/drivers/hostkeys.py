@@ -120,11 +120,12 @@ class KnownHosts:
     @classmethod
     def read(cls, paths: Iterable[Path | str], shown: Sequence[str] | None = None) -> KnownHosts:
         """Every entry of `paths` (a missing file holds none); KnownHostsError for a bad line.
-        `shown`: how each path is named in messages (default: the path)."""
+        `shown`: how each path is named in messages (default: the path). Read and indexed
+        once per version of the files: every session of a run reads the same ones."""
         files = [Path(p).expanduser() for p in paths]
         names = list(shown) if shown is not None else [str(p) for p in files]
-        entries = [e for path, name in zip(files, names, strict=True) for e in parse(path, name)]
-        return cls(entries, names)
+        versions = tuple((p, n, _version(p, n)) for p, n in zip(files, names, strict=True))
+        return _read(versions)
 
     def pinned(self, address: str, port: int) -> list[Entry]:
         """The entries for the host, the first of each key type only."""
@@ -161,21 +162,24 @@ def _pins(entries: Sequence[Entry]) -> str:
 # ---------- reading -----------------------------------------------------------------------------
 
 
-def parse(path: Path, shown: str | None = None) -> tuple[Entry, ...]:
-    """The entries of one known_hosts file; () when it does not exist. Parsed once per
-    version of the file: every device of a run opens its session with the same files."""
-    name = shown or str(path)
+def _version(path: Path, name: str) -> tuple[int, int] | None:
+    """(mtime, size) of the file; None when there is none."""
     try:
         st = path.stat()
     except FileNotFoundError:
-        return ()
+        return None
     except OSError as exc:
         raise KnownHostsError(f"{name}:1:1: cannot read the known_hosts file: {exc}") from None
-    return _parsed(path, name, st.st_mtime_ns, st.st_size)
+    return st.st_mtime_ns, st.st_size
 
 
-@functools.lru_cache(maxsize=16)
-def _parsed(path: Path, name: str, mtime_ns: int, size: int) -> tuple[Entry, ...]:
+@functools.lru_cache(maxsize=8)
+def _read(versions: tuple[tuple[Path, str, tuple[int, int] | None], ...]) -> KnownHosts:
+    entries = [e for path, name, version in versions if version for e in _parse(path, name)]
+    return KnownHosts(entries, [name for _, name, _ in versions])
+
+
+def _parse(path: Path, name: str) -> tuple[Entry, ...]:
     try:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as exc:

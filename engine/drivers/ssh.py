@@ -184,6 +184,9 @@ def _connect_once(target: Target) -> paramiko.SSHClient:
     return client
 
 
+_RSA_SHA2 = {"ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")}
+
+
 def host_key(target: Target) -> paramiko.PKey:
     """The key the host presents: a key exchange and nothing more (no authentication: the
     target's credentials are not used). The pinned key types are preferred, as for a session.
@@ -196,7 +199,9 @@ def _host_key_once(target: Target) -> paramiko.PKey:
     transport = paramiko.Transport(sock)
     try:
         options = transport.get_security_options()
-        types = [e.keytype for e in target.pinned().pinned(target.host, target.port)]
+        pinned = [e.keytype for e in target.pinned().pinned(target.host, target.port)]
+        # an RSA key is pinned as ssh-rsa and offered with SHA-2 signatures (as SSHClient does)
+        types = [t for p in pinned for t in _RSA_SHA2.get(p, (p,)) if t in options.key_types]
         options.key_types = [*types, *(t for t in options.key_types if t not in types)]
         transport.banner_timeout = target.timeout
         transport.start_client(timeout=target.timeout)
