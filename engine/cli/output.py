@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from engine.errors import EngineError
+
 if TYPE_CHECKING:
     from engine.secrets import Redactor
 
@@ -27,6 +29,10 @@ def redactor() -> Redactor:
     from engine.secrets import Redactor, known_secrets  # noqa: PLC0415
 
     return Redactor(known_secrets(os.environ))
+
+
+class OutputError(EngineError):
+    """An output file cannot be written (a user's path: exit 1, no traceback)."""
 
 
 class Output:
@@ -77,8 +83,12 @@ class Output:
                 self.stream(stream, text)
             return target
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        tmp.write_text(self.redact(text), encoding="utf-8")
-        tmp.replace(target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)  # --out .underlay/plan.json
+            tmp.write_text(self.redact(text), encoding="utf-8")
+            tmp.replace(target)
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
         return target
 
     def append(self, path: str | Path, text: str) -> None:

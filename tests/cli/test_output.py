@@ -9,6 +9,7 @@ import pytest
 
 from engine.cli.output import Output
 from engine.secrets import REDACTED, SECRETS_FILE_ENV, known_secrets
+from tests.conftest import REPO_ROOT
 
 SECRET, FILED = "From-the-env-1", "From-the-file-2"
 
@@ -44,3 +45,28 @@ def test_files_are_redacted_in_a_folder_and_in_a_zip(
     with zipfile.ZipFile(archive) as bundle:
         assert bundle.read("a/one.txt").decode() == f"one {REDACTED}\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
+
+
+def test_an_output_file_gets_its_folders(tmp_path: Path) -> None:
+    """`--out .underlay/plan.json` on a fresh clone: the folder is made, as for a report."""
+    from engine.cli import main  # noqa: PLC0415
+
+    target = tmp_path / "new" / "folder" / "result.json"
+    assert (
+        main(["--repo", str(REPO_ROOT), "validate", "--format", "json", "--output", str(target)])
+        == 0
+    )
+    assert target.read_text().startswith("{")
+
+
+def test_an_unwritable_output_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine.cli import main  # noqa: PLC0415
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    assert main(["--repo", str(REPO_ROOT), "validate", "--output", str(blocker / "x.txt")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"underlay: validate: cannot write {blocker / 'x.txt'}: "), err
+    assert "Traceback" not in err
