@@ -111,12 +111,14 @@ def ansible_check(repo: Path, state_dir: Path, workers: int, work: Path) -> tupl
         "[frr]\n" + "\n".join(hosts) + "\n\n[frr:vars]\nansible_user=labuser\n"
         f"ansible_ssh_private_key_file={state.private_key}\n"
         "ansible_python_interpreter=/usr/bin/python3\n"
-        "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'\n")
+        # both check the nodes' host keys against the lab's known_hosts, as underlay does
+        "ansible_ssh_common_args='-o StrictHostKeyChecking=yes "
+        f"-o UserKnownHostsFile={state_dir}/known_hosts'\n")
     (work / "play.yml").write_text(
         "- hosts: frr\n  gather_facts: false\n  become: true\n  tasks:\n"
         "    - name: frr.conf\n      ansible.builtin.template:\n"
         "        src: files/{{ inventory_hostname }}.conf.j2\n        dest: /etc/frr/frr.conf\n")
-    env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_NOCOLOR="1")
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1")
     # ansible's ssh connects from inside the lab's management namespace, as underlay does
     in_lab = ["ip", "netns", "exec", Path(state.mgmt_netns_path).name]
     return timed([*in_lab, shutil.which("ansible-playbook") or "ansible-playbook", "-i",
