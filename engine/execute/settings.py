@@ -67,8 +67,8 @@ class Execution(Frozen):
             raise ValueError(f"{value!r} is not a Redis URL (redis://HOST:PORT/DB)")
         if parts.password:
             raise ValueError(
-                f"the broker URL holds a password: set {BROKER_ENV} in the environment instead "
-                "(secrets never live in the repository)"
+                f"the broker URL holds a password; name the broker by {BROKER_ENV} in the "
+                "environment instead (secrets never live in the repository)"
             )
         return value
 
