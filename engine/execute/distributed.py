@@ -15,8 +15,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -28,9 +28,8 @@ from engine.execute.broker import TASK, client, heartbeat_key, make_app
 from engine.execute.jobs import Job, Reply
 from engine.execute.settings import Execution
 
-POLL = 0.05  # seconds between looks at a job's state
+POLL = 0.05  # seconds between looks at the results of the jobs in flight
 CHECK = 1.0  # seconds between looks at the heartbeats of a job's queue and worker
-MAX_PARALLEL = 64
 
 
 class CeleryExecutor:
@@ -61,9 +60,34 @@ class CeleryExecutor:
         self.redis.close()
 
     def call(self, job: Job) -> Reply:
-        queue = self.execution.queue(job.site)
-        if not self._await_worker(queue):
-            return self._no_worker(job, queue)
+        return self.map([job])[job.name]
+
+    def map(
+        self, jobs: Sequence[Job], on_done: Callable[[Reply], None] | None = None
+    ) -> dict[str, Reply]:
+        """Every job is queued at once (a queue's workers take them as they can); one loop
+        then watches them all: one read of the results per round, the heartbeats every
+        second."""
+        replies: dict[str, Reply] = {}
+
+        def done(reply: Reply) -> None:
+            replies[reply.name] = reply
+            if on_done is not None:
+                on_done(reply)
+
+        served = self._serving({self.execution.queue(job.site) for job in jobs})
+        flight: list[Flight] = []
+        for job in jobs:
+            queue = self.execution.queue(job.site)
+            sent = self._send(job, queue) if queue in served else self._no_worker(job, queue)
+            if isinstance(sent, Reply):
+                done(sent)
+            else:
+                flight.append(sent)
+        self._gather(flight, done)
+        return replies
+
+    def _send(self, job: Job, queue: str) -> Flight | Reply:
         try:
             result = self.app.send_task(
                 TASK,
@@ -73,24 +97,7 @@ class CeleryExecutor:
             )
         except Exception as exc:  # the broker went away: this job's value, not a crash
             return Reply(job.name, "error", error=f"could not queue the task on {queue}: {exc}")
-        try:
-            return self._wait(job, queue, result)
-        finally:
-            result.forget()
-
-    def map(
-        self, jobs: Sequence[Job], on_done: Callable[[Reply], None] | None = None
-    ) -> dict[str, Reply]:
-        if not jobs:
-            return {}
-        replies: dict[str, Reply] = {}
-        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(jobs))) as pool:
-            for future in as_completed([pool.submit(self.call, job) for job in jobs]):
-                reply = future.result()
-                replies[reply.name] = reply
-                if on_done is not None:
-                    on_done(reply)
-        return replies
+        return Flight(job, queue, result, time.monotonic())
 
     # ---------- a queue's workers ----------------------------------------------------------
 
@@ -99,61 +106,92 @@ class CeleryExecutor:
         keys = self.redis.scan_iter(match=heartbeat_key(queue), count=100)
         return {key.decode().rpartition(":")[2] for key in keys}
 
-    def _alive(self, queue: str, node: str) -> bool:
-        return bool(self.redis.exists(heartbeat_key(queue, node)))
-
-    def _await_worker(self, queue: str) -> bool:
-        """Whether `queue` has a worker, waiting up to wait_for_worker seconds once per run."""
-        if self.workers(queue):
-            with self._lock:
-                self._absent.discard(queue)
-            return True
-        with self._lock:
-            if queue in self._absent:
-                return False
+    def _serving(self, queues: set[str]) -> set[str]:
+        """The queues that have a worker, waiting up to wait_for_worker seconds for the
+        others (all at once; a queue found without one in this run is not waited for again)."""
         deadline = time.monotonic() + self.execution.wait_for_worker
-        while time.monotonic() < deadline:
-            time.sleep(min(0.2, self.execution.wait_for_worker))
-            if self.workers(queue):
-                return True
         with self._lock:
-            self._absent.add(queue)
-        return False
+            waiting = queues - self._absent
+        served = {q for q in queues if self.workers(q)}
+        while waiting - served and time.monotonic() < deadline:
+            time.sleep(0.2)
+            served |= {q for q in waiting - served if self.workers(q)}
+        with self._lock:
+            self._absent = (self._absent | (queues - served)) - served
+        return served
 
     def _no_worker(self, job: Job, queue: str) -> Reply:
         waited = f"waited {self.execution.wait_for_worker:g} s"
         return Reply(job.name, "no-worker", error=f"no worker for queue {queue} ({waited})")
 
-    # ---------- one job's result ------------------------------------------------------------
+    # ---------- results ---------------------------------------------------------------------
 
-    def _wait(self, job: Job, queue: str, result: AsyncResult) -> Reply:
-        began = time.monotonic()
-        hard = began + self.execution.task_timeout
-        unserved: float | None = None  # since when the queue has had no worker
-        checked = began
-        while True:
-            state = result.state
-            if state in states.READY_STATES:
-                return _ready(job, queue, state, result.result)
+    def _gather(self, flight: list[Flight], done: Callable[[Reply], None]) -> None:
+        checked = time.monotonic()
+        while flight:
+            metas = self._metas([f.result.id for f in flight])
             now = time.monotonic()
-            if now > hard:
-                result.revoke()
-                waited = f"{self.execution.task_timeout:g}"
-                return Reply(job.name, "error", error=f"no answer from queue {queue} in {waited} s")
-            if now - checked >= CHECK:
-                checked = now
-                if state == states.STARTED:
-                    node = _node(result.info)
-                    if node and not self._alive(queue, node):
-                        return _lost(job, queue, node)
-                elif self.workers(queue):
-                    unserved = None
-                else:
-                    unserved = unserved or now
-                    if now - unserved > self.execution.wait_for_worker:
-                        result.revoke()
-                        return self._no_worker(job, queue)
-            time.sleep(POLL)
+            check = now - checked >= CHECK
+            checked = now if check else checked
+            still = []
+            for f, meta in zip(flight, metas, strict=True):
+                reply = self._settled(f, meta, now, check)
+                if reply is None:
+                    still.append(f)
+                    continue
+                f.result.forget()
+                done(reply)
+            flight = still
+            if flight:
+                time.sleep(POLL)
+
+    def _metas(self, ids: Sequence[str]) -> list[Mapping[str, Any] | None]:
+        """Each task's state as the result store holds it (one MGET); None: not started."""
+        backend = self.app.backend
+        raw = self.redis.mget([backend.get_key_for_task(i) for i in ids])
+        return [None if r is None else backend.decode_result(r) for r in raw]
+
+    def _settled(
+        self, f: Flight, meta: Mapping[str, Any] | None, now: float, check: bool
+    ) -> Reply | None:
+        """The job's reply, or None while it may still come."""
+        state = meta["status"] if meta else states.PENDING
+        if state in states.READY_STATES:
+            return _ready(f.job, f.queue, state, meta["result"] if meta else None)
+        if now > f.sent + self.execution.task_timeout:
+            f.result.revoke()
+            waited = f"{self.execution.task_timeout:g}"
+            return Reply(f.job.name, "error", error=f"no answer from {f.queue} in {waited} s")
+        if not check:
+            return None
+        if state == states.STARTED:
+            node = _node(meta["result"] if meta else None)
+            lost = node is not None and not self.redis.exists(heartbeat_key(f.queue, node))
+            return _lost(f.job, f.queue, node) if lost and node else None
+        return self._unserved(f, now)
+
+    def _unserved(self, f: Flight, now: float) -> Reply | None:
+        """A job no worker has started: "no worker" once its queue has had none for
+        wait_for_worker seconds (revoked, and it expires: it never runs later)."""
+        if self.workers(f.queue):
+            f.unserved = None
+            return None
+        f.unserved = f.unserved or now
+        if now - f.unserved <= self.execution.wait_for_worker:
+            return None
+        f.result.revoke()
+        return self._no_worker(f.job, f.queue)
+
+
+@dataclass
+class Flight:
+    """A job sent, until its reply."""
+
+    job: Job
+    queue: str
+    result: AsyncResult
+    sent: float
+    unserved: float | None = None  # since when its queue has had no worker
 
 
 def _node(info: Any) -> str | None:

@@ -342,11 +342,11 @@ class Workers:
     def kill_when_pending(self, queue: str, names: list[str], killed: list[str]) -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            found = [n for n in names if _pending(self.state_dir, n)]
-            if found:
+            if any(_pending(self.state_dir, n) for n in names):
                 os.kill(self.procs[queue].pid, signal.SIGKILL)
                 self.procs[queue].wait()
-                killed += found
+                # pending after the kill: no confirm can come for them any more
+                killed += [n for n in names if _pending(self.state_dir, n)]
                 return
             time.sleep(0.05)
 
