@@ -19,7 +19,7 @@ from engine.errors import Unavailable
 TASK = "underlay.device"
 HEARTBEAT_PREFIX = "underlay:workers"
 HEARTBEAT_EVERY = 1.0  # seconds
-HEARTBEAT_TTL_MS = 3000  # a worker silent this long is gone
+HEARTBEAT_TTL_MS = 5000  # a worker silent this long is gone (slack for a busy host)
 CONNECT_TIMEOUT = 3.0  # seconds: an unreachable broker is an error well within 10 s
 
 

@@ -131,11 +131,12 @@ class CeleryExecutor:
         while flight:
             metas = self._metas([f.result.id for f in flight])
             now = time.monotonic()
-            check = now - checked >= CHECK
-            checked = now if check else checked
+            live = None
+            if now - checked >= CHECK:
+                checked, live = now, {q: self.workers(q) for q in {f.queue for f in flight}}
             still = []
             for f, meta in zip(flight, metas, strict=True):
-                reply = self._settled(f, meta, now, check)
+                reply = self._settled(f, meta, now, live)
                 if reply is None:
                     still.append(f)
                     continue
@@ -143,7 +144,7 @@ class CeleryExecutor:
                 done(reply)
             flight = still
             if flight:
-                time.sleep(POLL)
+                time.sleep(min(1.0, max(POLL, len(flight) / 10_000)))  # big runs: fewer reads
 
     def _metas(self, ids: Sequence[str]) -> list[Mapping[str, Any] | None]:
         """Each task's state as the result store holds it (one MGET); None: not started."""
@@ -152,9 +153,14 @@ class CeleryExecutor:
         return [None if r is None else backend.decode_result(r) for r in raw]
 
     def _settled(
-        self, f: Flight, meta: Mapping[str, Any] | None, now: float, check: bool
+        self,
+        f: Flight,
+        meta: Mapping[str, Any] | None,
+        now: float,
+        live: Mapping[str, set[str]] | None,
     ) -> Reply | None:
-        """The job's reply, or None while it may still come."""
+        """The job's reply, or None while it may still come. `live`: the nodes serving each
+        queue, when this round looks at them."""
         state = meta["status"] if meta else states.PENDING
         if state in states.READY_STATES:
             return _ready(f.job, f.queue, state, meta["result"] if meta else None)
@@ -162,18 +168,17 @@ class CeleryExecutor:
             f.result.revoke()
             waited = f"{self.execution.task_timeout:g}"
             return Reply(f.job.name, "error", error=f"no answer from {f.queue} in {waited} s")
-        if not check:
+        if live is None:
             return None
         if state == states.STARTED:
             node = _node(meta["result"] if meta else None)
-            lost = node is not None and not self.redis.exists(heartbeat_key(f.queue, node))
-            return _lost(f.job, f.queue, node) if lost and node else None
-        return self._unserved(f, now)
+            return _lost(f.job, f.queue, node) if node and node not in live[f.queue] else None
+        return self._unserved(f, now, bool(live[f.queue]))
 
-    def _unserved(self, f: Flight, now: float) -> Reply | None:
+    def _unserved(self, f: Flight, now: float, served: bool) -> Reply | None:
         """A job no worker has started: "no worker" once its queue has had none for
         wait_for_worker seconds (revoked, and it expires: it never runs later)."""
-        if self.workers(f.queue):
+        if served:
             f.unserved = None
             return None
         f.unserved = f.unserved or now

@@ -323,11 +323,13 @@ class Workers:
             env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         proc = self.procs[queue]
-        _until(lambda: self._beating(queue) or proc.poll() is not None, 30, f"{queue}: no worker")
+        beating = f"underlay:workers:{queue}:*.{proc.pid}"  # this one, not a killed one's
+        _until(
+            lambda: any(self.broker.client.scan_iter(match=beating)) or proc.poll() is not None,
+            30,
+            f"{queue}: no worker",
+        )
         assert proc.poll() is None, (self.logs / log.name).read_text()
-
-    def _beating(self, queue: str) -> bool:
-        return bool(list(self.broker.client.scan_iter(match=f"underlay:workers:{queue}:*")))
 
     def ran_jobs(self) -> set[str]:
         """The queues whose workers logged a task they ran (Celery's INFO lines)."""
