@@ -75,9 +75,10 @@ class Answer:
     since_commit: float = 0.0
 
     @classmethod
-    def stop(cls, outcome: Outcome, reason: str, after: str | None = None,
-             running_hash: str | None = None) -> Answer:  # fmt: skip
-        return cls("stopped", outcome, reason, after, running_hash)
+    def stop(
+        cls, outcome: Outcome, reason: str, after: str | None = None, running: str | None = None
+    ) -> Answer:
+        return cls("stopped", outcome, reason, after, running)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -174,9 +175,13 @@ def open_driver(
 
 
 def commit_on(
-    target: Target, store: CredentialStore, timeout: float, text: str, planned: Planned,
+    target: Target,
+    store: CredentialStore,
+    timeout: float,
+    text: str,
+    planned: Planned,
     revert_in: int,
-) -> Answer:  # fmt: skip
+) -> Answer:
     """A commit session: opening it is part of it (unreachable: nothing changed)."""
     redact = store.redactor().redact
     try:

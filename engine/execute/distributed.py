@@ -166,8 +166,10 @@ class CeleryExecutor:
             return _ready(f.job, f.queue, state, meta["result"] if meta else None)
         if now > f.sent + self.execution.task_timeout:
             f.result.revoke()
-            waited = f"{self.execution.task_timeout:g}"
-            return Reply(f.job.name, "error", error=f"no answer from {f.queue} in {waited} s")
+            why = f"no answer from queue {f.queue} in {self.execution.task_timeout:g} s"
+            if state == states.STARTED:  # it runs, or ran: whatever it did is unknown
+                return Reply(f.job.name, "lost", error=f"{why} (a worker started it)")
+            return Reply(f.job.name, "error", error=f"{why} (no worker started it)")
         if live is None:
             return None
         if state == states.STARTED:
