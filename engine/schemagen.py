@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from engine.execute.settings import Settings
 from engine.model.inventory import (
     CablingFile,
     ContractsFile,
@@ -43,6 +44,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "waivers": WaiversFile,
     "pipeline": Pipeline,
     "change-windows": ChangeWindows,
+    "settings": Settings,
 }
 # which schema each inventory file uses (relative to the repo)
 FILE_SCHEMA = {
@@ -59,6 +61,7 @@ FILE_SCHEMA = {
     "standards/change-control/": "change-windows",
     "standards/": "standards",
     "pipelines/": "pipeline",
+    "underlay.yaml": "settings",
 }
 
 

@@ -15,7 +15,11 @@ Outcomes:
 - failed: nothing was committed (the candidate was rejected, the device changed since the plan),
   or the device's state after a commit could not be established (still unreachable after its
   timer should have fired);
-- unreachable: it could not be reached before anything was changed;
+- unreachable: it could not be reached before anything was changed (or no worker serves its
+  site's queue);
+- unknown: after a commit was sent, no worker can reach it any more (the one running its
+  session was lost): never confirmed; its own commit-confirm timer reverts it, and the next
+  apply checks it (engine/apply/run.py, interrupted applies);
 - no-op: it already matched the plan (applied before), nothing done.
 """
 
@@ -24,20 +28,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from napalm.base import NetworkDriver
-
 from engine.apply import verify
 from engine.apply.devices import Devices
+from engine.apply.sessions import NoWorker, Planned
 from engine.collect import DeviceState
-from engine.drivers import (
-    CommitConfirmException,
-    CommitError,
-    ConnectionException,
-    DriverError,
-    HostKeyError,
-    ReplaceConfigException,
-    bundle,
-)
+from engine.drivers import CommitConfirmException, DriverError
 from engine.plan.model import DevicePlan
 from engine.record import Outcome
 
@@ -82,58 +77,21 @@ def _apply(step: Step) -> Done:
 
 def _open_and_commit(step: Step) -> Done | float:
     """The monotonic time of the commit, or why this device stops here."""
-    text, _ = step.devices.candidate(step.plan.name)
-    try:
-        with step.devices.open(step.plan.name) as driver:
-            early = _load_and_compare(step, driver, text)
-            return early if early is not None else _commit(step, driver)
-    except HostKeyError as exc:
-        return Done(Outcome.FAILED, f"refused: {exc}")
-    except ConnectionException as exc:
-        return Done(Outcome.UNREACHABLE, f"unreachable at apply time: {exc}")
-    except DriverError as exc:
-        return Done(Outcome.FAILED, f"{exc}: nothing changed")
-
-
-def _commit(step: Step, driver: NetworkDriver) -> Done | float:
-    committed = time.monotonic()
-    try:
-        driver.commit_config(revert_in=step.confirm_timeout)
-    except CommitConfirmException as exc:
-        return Done(Outcome.FAILED, f"{exc}: nothing changed")
-    except CommitError as exc:
+    plan = step.plan
+    planned = Planned(plan.running_config_hash, plan.config_diff)
+    answer = step.devices.commit(plan.name, planned, step.confirm_timeout)
+    committed = time.monotonic() - answer.since_commit
+    if answer.kind == "stopped":
+        assert answer.outcome is not None
+        return Done(answer.outcome, answer.reason, answer.after, answer.running_hash)
+    if answer.kind == "rejected":
         return _reverted(
-            step, f"the device rejected the change at commit and restored its snapshot: {exc}"
+            step,
+            f"the device rejected the change at commit and restored its snapshot: {answer.reason}",
         )
-    except DriverError as exc:  # the session broke: the commit may or may not have happened
-        return _await_revert(step, committed, f"the commit did not answer ({exc})")
+    if answer.kind == "no-answer":
+        return _await_revert(step, committed, answer.reason)
     return committed
-
-
-def _load_and_compare(step: Step, driver: NetworkDriver, text: str) -> Done | None:
-    """None to go on; else why this device stops here (it is unchanged)."""
-    devices, plan = step.devices, step.plan
-    try:
-        driver.load_replace_candidate(config=text)
-    except ReplaceConfigException as exc:
-        return Done(Outcome.FAILED, f"the device rejected the candidate: {exc}; nothing changed")
-    diff = driver.compare_config()
-    running = bundle.encode(driver.extensions.running_artifacts())
-    stale = _stale(devices, plan, diff, running)
-    if stale is not None:
-        driver.discard_config()
-    return stale
-
-
-def _stale(devices: Devices, plan: DevicePlan, diff: str, running: str) -> Done | None:
-    now_hash = devices.running_hash(running)
-    if now_hash != plan.running_config_hash:
-        if not diff.strip():
-            return Done(Outcome.NOOP, "already matches the plan", devices.redact(running), now_hash)
-        return Done(Outcome.FAILED, "stale: its running config changed since the plan")
-    if devices.redact(diff) != plan.config_diff:
-        return Done(Outcome.FAILED, "stale: the diff now differs from the planned diff")
-    return None
 
 
 def _verify_and_confirm(step: Step, committed: float) -> Done:
@@ -155,8 +113,7 @@ def _verify_and_confirm(step: Step, committed: float) -> Done:
 def _confirm(step: Step, committed: float, after: DeviceState) -> Done:
     devices = step.devices
     try:
-        with devices.open(step.plan.name) as driver:
-            driver.confirm_commit()
+        devices.confirm(step.plan.name)
     except CommitConfirmException:
         return _await_revert(step, committed, "the commit-confirm timer fired before the confirm")
     except DriverError as exc:
@@ -169,8 +126,7 @@ def _confirm(step: Step, committed: float, after: DeviceState) -> Done:
 
 def _roll_back(step: Step, committed: float, why: str) -> Done:
     try:
-        with step.devices.open(step.plan.name) as driver:
-            driver.rollback()
+        step.devices.rollback(step.plan.name)
     except DriverError as exc:
         return _await_revert(step, committed, f"{why}; rolling back failed ({exc})")
     return _reverted(step, f"verification failed: {why}; rolled back")
@@ -182,19 +138,30 @@ def _await_revert(step: Step, committed: float, why: str) -> Done:
     deadline = fires + GRACE
     while time.monotonic() < deadline:
         try:
-            with step.devices.open(step.plan.name, timeout=5) as driver:
-                if driver.has_pending_commit():
-                    if time.monotonic() < fires:
-                        time.sleep(POLL)
-                        continue
-                    driver.rollback()
+            if step.devices.pending(step.plan.name, timeout=5):
+                if time.monotonic() < fires:
+                    time.sleep(POLL)
+                    continue
+                step.devices.rollback(step.plan.name)
             return _reverted(step, f"{why}; the device reverted by itself (commit-confirm timer)")
+        except NoWorker as exc:
+            return _unknown(step, committed, f"{why}; {exc}")
         except DriverError:
             time.sleep(POLL)
     return Done(
         Outcome.FAILED,
         f"{why}; still unreachable {GRACE:g} s after its commit-confirm timer should have "
         "reverted it: check the device",
+    )
+
+
+def _unknown(step: Step, committed: float, why: str) -> Done:
+    """No worker can reach the device any more (the one that ran its session was lost)."""
+    left = max(0, round(committed + step.confirm_timeout - time.monotonic()))
+    return Done(
+        Outcome.UNKNOWN,
+        f"{why}: its state is unknown; an unconfirmed commit reverts by the device's own "
+        f"commit-confirm timer (in {left} s at most); the next apply checks it",
     )
 
 

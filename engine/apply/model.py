@@ -74,7 +74,8 @@ class DeviceResult(Frozen):
 
 
 class Interrupted(Frozen):
-    """An earlier apply that started and never finished, and what this run found of it.
+    """An earlier apply that started and never finished (or finished leaving devices in an
+    unknown state: their worker was lost), and what this run found of it.
     Example: Interrupted(run="apply-...-9c1e", started="2024-03-01T10:15:00Z", user="ci",
     findings=("fra1-db01: a pending commit was rolled back",))"""
 
@@ -82,6 +83,7 @@ class Interrupted(Frozen):
     started: str
     user: str
     findings: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()  # the devices it recorded in an unknown state
 
 
 class ApplyReport(Frozen):

@@ -38,6 +38,7 @@ from engine.apply.model import (
 )
 from engine.collect import DeviceState, Progress
 from engine.drivers import DriverError
+from engine.execute import Executor
 from engine.model.layout import Inventory
 from engine.plan.model import Action, DevicePlan, Plan
 from engine.record import (
@@ -53,7 +54,7 @@ from engine.render import Intended
 from engine.secrets import CredentialStore
 from engine.standards import windows
 
-FAILURES = frozenset({Outcome.FAILED, Outcome.ROLLED_BACK, Outcome.UNREACHABLE})
+FAILURES = frozenset({Outcome.FAILED, Outcome.ROLLED_BACK, Outcome.UNREACHABLE, Outcome.UNKNOWN})
 NO_COMMIT = "0" * 40
 
 
@@ -87,10 +88,12 @@ def apply_plan(
     now: datetime | None = None,
     on_started: Callable[[str], None] | None = None,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> ApplyReport:
     """Apply the saved plan at `plan_path` to the devices; the outcome is always a report.
     `intended` is the repository's configs rendered now (at least the plan's devices): a
-    device whose rendered config is not the planned one is stale."""
+    device whose rendered config is not the planned one is stale. With an `executor`, each
+    device session runs on a worker at its site; everything else stays here."""
     clock = time.monotonic()
     plan, plan_hash, refusal = planfile.read(plan_path)
     if plan is None or refusal is not None:
@@ -99,7 +102,13 @@ def apply_plan(
     if isinstance(early, ApplyReport):
         return early.model_copy(update={"plan_hash": plan_hash, "commit": plan.repo_commit})
     devices = Devices(
-        inventory, store, intended, options.timeout, workers=options.workers, progress=progress
+        inventory,
+        store,
+        intended,
+        options.timeout,
+        workers=options.workers,
+        progress=progress,
+        executor=executor,
     )
     run = Run(*new_run("apply"), plan_hash, early.overridden)
     try:
@@ -432,6 +441,7 @@ def _interrupted(
             started=r.started.isoformat(timespec="seconds"),
             user=r.actor.user,
             findings=tuple(findings),
+            unknown=tuple(d.name for d in r.devices if d.outcome is Outcome.UNKNOWN),
         )
         for r in found
     ), rolled_back
@@ -440,11 +450,9 @@ def _interrupted(
 def _consistent(devices: Devices, name: str) -> tuple[str | None, bool]:
     """(what was found and done, if anything; whether a pending commit was rolled back)."""
     try:
-        with devices.open(name, timeout=5) as driver:
-            if not driver.has_pending_commit():
-                return None, False
-            driver.rollback()
-            return f"{name}: an unconfirmed commit was pending: rolled back now", True
+        if not devices.recover(name, timeout=5):
+            return None, False
+        return f"{name}: an unconfirmed commit was pending: rolled back now", True
     except DriverError as exc:
         why = f"{name}: cannot be checked ({exc}); a pending commit reverts on its own timer"
         return why, True

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from engine.apply.model import DEFAULT_BATCH, DEFAULT_CANARY, DEFAULT_CONFIRM_TIMEOUT, Options
 from engine.cli import exits
-from engine.cli.common import device_inputs, device_options, format_option, valid_inventory
+from engine.cli.common import (
+    device_inputs,
+    device_options,
+    executor_for,
+    executor_option,
+    format_option,
+    valid_inventory,
+)
 from engine.cli.output import Output
 from engine.cli.progress import progress_for
 from engine.errors import UsageError
@@ -26,9 +33,16 @@ def cmd_apply(args: argparse.Namespace, out: Output) -> int:
     intended, store = device_inputs(args, repo, inventory, [*inventory.devices, *inventory.servers])
     plan, _, _ = planfile.read(Path(args.planfile))  # for the count; apply reads it for itself
     changes = sum(d.action is Action.UPDATE for d in plan.devices) if plan else 0
-    with progress_for(out, "apply", changes) as progress:
+    with executor_for(args, repo) as executor, progress_for(out, "apply", changes) as progress:
         report = apply_plan(
-            repo, inventory, Path(args.planfile), options, intended, store, progress=progress
+            repo,
+            inventory,
+            Path(args.planfile),
+            options,
+            intended,
+            store,
+            progress=progress,
+            executor=executor,
         )
     out.out((view.json_view if args.format == "json" else view.text)(report))
     return exits.outcome(report.ok)
@@ -77,5 +91,6 @@ def register(parsers: Mapping[str, argparse.ArgumentParser]) -> None:
         help="take over the lock of an apply that died (its process must be gone)",
     )
     device_options(p)
+    executor_option(p)
     format_option(p, ["text", "json"])
     p.set_defaults(func=cmd_apply)

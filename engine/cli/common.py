@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from engine.errors import UsageError
 from engine.load.repo import resolve_repo
 from engine.views.diagnostics import VIEWS, Report
 
 if TYPE_CHECKING:
     from engine.cli.output import Output
+    from engine.execute import Execution, Executor
     from engine.model.layout import Inventory
     from engine.render import Intended
     from engine.secrets import CredentialStore
@@ -106,3 +109,46 @@ def device_inputs(
     store = credential_store(repo, inventory, args.lab_state_dir)
     pinned_keys(repo, store)  # a bad known_hosts file stops the command before any device
     return render_intended(inventory, names), store
+
+
+def executor_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--executor",
+        choices=["local", "celery"],
+        help="where device tasks run: here, or on Celery workers at each site "
+        "(default: underlay.yaml's execution.executor, else local)",
+    )
+
+
+def execution_settings(repo: Path) -> Execution:
+    """underlay.yaml's execution settings (defaults without the file); DataProblems when the
+    file is invalid."""
+    from engine.execute import SETTINGS_FILE, load  # noqa: PLC0415 - device commands only
+
+    loaded = load(repo)
+    require_valid(Report(SETTINGS_FILE, loaded.diagnostics, 1), loaded.settings is not None)
+    assert loaded.settings is not None
+    return loaded.settings.execution
+
+
+@contextmanager
+def executor_for(args: argparse.Namespace, repo: Path) -> Iterator[Executor | None]:
+    """The executor the command's device tasks run on: None for local (in this process), or
+    a connected Celery executor (BrokerUnavailable, exit 1, when the broker does not answer)."""
+    execution = execution_settings(repo)
+    if (args.executor or execution.executor) == "local":
+        yield None
+        return
+    with celery_module().CeleryExecutor.connect(execution) as executor:
+        yield executor
+
+
+def celery_module() -> Any:
+    """engine.execute.distributed, or UsageError when the celery extra is not installed."""
+    try:
+        from engine.execute import distributed  # noqa: PLC0415 - optional: underlay[celery]
+    except ImportError as exc:
+        raise UsageError(
+            f"the celery executor needs the celery extra ({exc}): pip install 'underlay[celery]'"
+        ) from None
+    return distributed

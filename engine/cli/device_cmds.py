@@ -10,6 +10,8 @@ from engine.cli import exits
 from engine.cli.common import (
     device_inputs,
     device_options,
+    executor_for,
+    executor_option,
     format_option,
     limit_option,
     report_options,
@@ -27,9 +29,16 @@ def cmd_plan(args: argparse.Namespace, out: Output) -> int:
     limit = args.limit or ()
     names = select(inventory, limit)
     intended, store = device_inputs(args, repo, inventory, names)
-    with progress_for(out, "plan", len(names)) as progress:
+    with executor_for(args, repo) as executor, progress_for(out, "plan", len(names)) as progress:
         plan = run_plan(
-            repo, inventory, intended, store, limit, workers=args.workers, progress=progress
+            repo,
+            inventory,
+            intended,
+            store,
+            limit,
+            workers=args.workers,
+            progress=progress,
+            executor=executor,
         )
     if args.out:
         out.file(args.out, view.json_view(plan))
@@ -48,7 +57,7 @@ def cmd_drift(args: argparse.Namespace, out: Output) -> int:
     repo, inventory = valid_inventory(args)
     names = [*inventory.devices, *inventory.servers]
     intended, store = device_inputs(args, repo, inventory, names)
-    with progress_for(out, "drift", len(names)) as progress:
+    with executor_for(args, repo) as executor, progress_for(out, "drift", len(names)) as progress:
         report = run_drift(
             repo,
             inventory,
@@ -57,6 +66,7 @@ def cmd_drift(args: argparse.Namespace, out: Output) -> int:
             workers=args.workers,
             record=not args.no_record,
             progress=progress,
+            executor=executor,
         )
     out.to(args.output, view.drift_views[args.format](report))
     return exits.changes(report.plan.complete, report.drifted)
@@ -86,3 +96,4 @@ def register(parsers: Mapping[str, argparse.ArgumentParser]) -> None:
     for verb in (parsers["plan"], parsers["drift"]):
         verb.add_argument("--workers", type=int, default=20, help="devices contacted in parallel")
         device_options(verb)
+        executor_option(verb)

@@ -14,9 +14,11 @@ from nornir.core import Nornir
 from nornir.core.task import Result, Task
 from nornir.plugins.runners import ThreadedRunner
 
-from engine.collect.hosts import nornir_inventory
+from engine.collect.hosts import nornir_inventory, targets_of
+from engine.collect.remote import collect_job, state_of
 from engine.collect.task import DeviceState, collect_device
 from engine.drivers import bundle
+from engine.execute import Executor, Reply
 from engine.model.layout import Inventory
 from engine.secrets import CredentialStore
 
@@ -32,6 +34,7 @@ def collect(
     workers: int = DEFAULT_WORKERS,
     timeout: float = 30,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> dict[str, DeviceState]:
     """Live state of the devices and servers `names`, by name; each one's running config is
     compared with its `intended` artifacts (a name without them is not compared).
@@ -39,8 +42,12 @@ def collect(
     A device that cannot be reached, refuses the credentials or times out is a DeviceState
     with that status; it never stops the others. SecretsError for undefined credentials.
     `progress` hears of each device as it starts and as it finishes (from the worker threads).
+    With an `executor`, each device's task runs where that executor sends it (a worker at its
+    site, which resolves the credentials: `store` is not asked for them here).
     """
     wanted = sorted(names)
+    if executor is not None:
+        return _distributed(inventory, wanted, intended, executor, timeout, progress)
     nr = Nornir(
         inventory=nornir_inventory(inventory, wanted, store, timeout),
         runner=ThreadedRunner(num_workers=max(1, workers)),
@@ -56,6 +63,33 @@ def collect(
 
     results = nr.run(task=task, name="collect", on_failed=True)
     return {name: results[name][0].result for name in wanted}
+
+
+def _distributed(
+    inventory: Inventory,
+    wanted: Sequence[str],
+    intended: Mapping[str, Mapping[str, str]],
+    executor: Executor,
+    timeout: float,
+    progress: Progress | None,
+) -> dict[str, DeviceState]:
+    targets = {t.name: t for t in targets_of(inventory, wanted)}
+    jobs = [
+        collect_job(t, bundle.encode(intended[n]) if n in intended else None, timeout)
+        for n, t in targets.items()
+    ]
+    states: dict[str, DeviceState] = {}
+
+    def done(reply: Reply) -> None:
+        state = states[reply.name] = state_of(reply, targets[reply.name])
+        if progress is not None:
+            progress.done(state.name, state.status, state.status != "ok")
+
+    if progress is not None:
+        for name in wanted:
+            progress.started(name)
+    executor.map(jobs, on_done=done)
+    return {name: states[name] for name in wanted}
 
 
 class Progress(Protocol):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from engine.collect import Progress, collect
 from engine.errors import UsageError
+from engine.execute import Executor
 from engine.model.layout import Inventory
 from engine.plan.build import make_plan
 from engine.plan.drift import DriftReport, drift
@@ -60,13 +61,22 @@ def run_plan(
     workers: int = 20,
     timeout: float = 30,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> Plan:
     """The plan of the devices `limit` selects, against their `intended` artifacts (rendered
     once by the caller; a device without them is not compared). `store` resolves credentials
-    and remembers every secret it handed out, for redaction."""
+    and remembers every secret it handed out, for redaction. With an `executor`, each device
+    is collected where it sends it (workers at the sites, with their own credentials)."""
     names = select(inventory, limit)
     states = collect(
-        inventory, names, intended, store, workers=workers, timeout=timeout, progress=progress
+        inventory,
+        names,
+        intended,
+        store,
+        workers=workers,
+        timeout=timeout,
+        progress=progress,
+        executor=executor,
     )
     candidates = {n: intended[n] for n in names if n in intended}
     return make_plan(
@@ -84,11 +94,19 @@ def run_drift(
     timeout: float = 30,
     record: bool = True,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> DriftReport:
     """A plan of the repository against live state, classified against the audit trail; the
     run itself is recorded as a drift record unless `record` is False."""
     plan = run_plan(
-        repo, inventory, intended, store, workers=workers, timeout=timeout, progress=progress
+        repo,
+        inventory,
+        intended,
+        store,
+        workers=workers,
+        timeout=timeout,
+        progress=progress,
+        executor=executor,
     )
     audit = AuditStore(repo)
     report = drift(plan, audit.last_applied())

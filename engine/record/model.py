@@ -46,6 +46,7 @@ class Outcome(StrEnum):
     ROLLED_BACK = "rolled-back"
     FAILED = "failed"
     UNREACHABLE = "unreachable"
+    UNKNOWN = "unknown"  # after a commit, its worker was lost: reverts by its own timer
     NOOP = "no-op"  # nothing to change (apply) or in sync (drift)
     DRIFTED = "drifted"  # drift runs: live differs from the repository; `reason` says why
 

@@ -34,7 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.record import plumbing
-from engine.record.model import SUCCESS, AppliedRecord, DeviceOutcome, Record, RecordRef
+from engine.record.model import (
+    SUCCESS,
+    AppliedRecord,
+    DeviceOutcome,
+    Outcome,
+    Record,
+    RecordRef,
+)
 from engine.record.plumbing import BLOB_MODE, TREE_MODE, GitError, TreeEntry
 
 REF = "refs/underlay/audit"
@@ -190,19 +197,25 @@ class AuditStore:
         return found
 
     def interrupted(self) -> list[Record]:
-        """'started' apply records with no 'finished' record and not acknowledged by a later run.
+        """'started' apply records with no 'finished' record, and 'finished' ones that left a
+        device in an unknown state (its worker was lost after the commit), not acknowledged by
+        a later run.
 
         Call it while holding the apply lock: an apply running right now looks the same.
         """
         started: dict[str, Record] = {}
         for record in self.records():
-            if record.phase == "started":
+            if record.phase == "started" or _left_unknown(record):
                 started[record.run] = record
             else:
                 started.pop(record.run, None)
             for run in record.acknowledges:
                 started.pop(run, None)
         return list(started.values())
+
+
+def _left_unknown(record: Record) -> bool:
+    return record.kind == "apply" and any(d.outcome is Outcome.UNKNOWN for d in record.devices)
 
 
 def _applied(record: Record, device: DeviceOutcome) -> AppliedRecord | None:

@@ -40,9 +40,14 @@ def _device_line(d: DeviceResult) -> str:
 def _interrupted(report: ApplyReport) -> list[str]:
     lines = []
     for run in report.interrupted:
+        what = (
+            f"left {', '.join(run.unknown)} in an unknown state (a lost worker)"
+            if run.unknown
+            else "never finished"
+        )
         lines.append(
-            f"Interrupted apply {run.run} (started {run.started} by {run.user}) never finished; "
-            "this run acknowledges it."
+            f"Interrupted apply {run.run} (started {run.started} by {run.user}) {what}; "
+            "this run checked every device and acknowledges it."
         )
         lines += [f"  {f}" for f in run.findings] or ["  every device is consistent"]
     return lines
