@@ -32,7 +32,8 @@ def redactor() -> Redactor:
 
 
 class OutputError(EngineError):
-    """An output file cannot be written (a user's path: exit 1, no traceback)."""
+    """An output file cannot be written: a fault of the run (exit 2; 1 where 2 means changes), no
+    traceback."""
 
 
 class Output:

@@ -116,17 +116,19 @@ def test_usage_errors_are_2_elsewhere(offline: Path, tmp_path: Path, argv: tuple
 @pytest.mark.parametrize(
     "argv",
     [
-        ("plan", "--detailed-exitcode", "--out", "no/such/folder/plan.json"),
-        ("drift", "--no-record", "--output", "no/such/folder/drift.txt"),
+        ("plan", "--detailed-exitcode", "--out", "a-file/plan.json"),
+        ("drift", "--no-record", "--output", "a-file/drift.txt"),
     ],
     ids=["plan", "drift"],
 )
 def test_an_engine_fault_after_the_devices_is_1(
     offline: Path, tmp_path: Path, argv: tuple[str, ...]
 ) -> None:
-    """The plan was made, its file cannot be written: an internal error, never "changes"."""
+    """The plan was made, its file cannot be written (its folder is a file): a fault, which
+    is 2 elsewhere, is 1 here - never "changes"."""
+    (tmp_path / "a-file").write_text("not a folder\n")
     done = underlay(offline, *argv, env=environment(tmp_path, **CREDENTIALS), cwd=tmp_path)
-    _fails_cleanly(done, exits.PROBLEMS, "underlay: internal error: FileNotFoundError")
+    _fails_cleanly(done, exits.PROBLEMS, f"underlay: {argv[0]}: cannot write a-file/")
 
 
 @pytest.mark.parametrize(

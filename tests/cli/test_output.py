@@ -66,7 +66,7 @@ def test_an_unwritable_output_is_a_clear_error(
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder\n")
-    assert main(["--repo", str(REPO_ROOT), "validate", "--output", str(blocker / "x.txt")]) == 1
+    assert main(["--repo", str(REPO_ROOT), "validate", "--output", str(blocker / "x.txt")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"underlay: validate: cannot write {blocker / 'x.txt'}: "), err
     assert "Traceback" not in err

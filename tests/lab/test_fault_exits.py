@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,12 +28,19 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def test_the_lab_stopped_under_a_running_plan_is_1(state_dir: Path, tmp_path: Path) -> None:
     repo = _git_copy(tmp_path)
     argv = [sys.executable, "-m", "engine.cli", "--repo", str(repo), "plan",
-            "--detailed-exitcode", "--lab-state-dir", str(state_dir), "--workers", "2"]  # fmt: skip
+            "--detailed-exitcode", "--lab-state-dir", str(state_dir), "--workers", "1"]  # fmt: skip
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)  # a few devices collected; with two workers the rest are still to come
+    _until_first_device(proc)  # one device collected; one worker: the rest are still to come
     assert proc.poll() is None, "the plan ended before the lab could be stopped under it"
     lab.down(state_dir)
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == exits.PROBLEMS, out + err
     assert "Traceback" not in out + err
     assert "unreachable" in out or "failed" in out
+
+
+def _until_first_device(proc: subprocess.Popen[str]) -> None:
+    """Until the plan's progress line for its first device (standard error, not a terminal)."""
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    assert line.startswith("underlay: plan 1/"), line
