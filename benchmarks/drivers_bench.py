@@ -10,7 +10,8 @@ comparison, the same values read the napalm way (each getter, load, compare, dis
 channel a call):
 - device CPU: everything the node spent - its sshd (the connection's process and every
   command under it, reaped into the listener's children times) and its daemons (FRR's, lldpd),
-  from /proc/<pid>/stat before and after;
+  from /proc/<pid>/stat before and after - less what the node spends idle over as long (BGP
+  keepalives, LLDP);
 - control CPU: this process's CPU time (paramiko's crypto, parsing, the diff);
 - channels: the commands run over the session (one exec channel each).
 """
@@ -113,7 +114,11 @@ def count_commands(session: Session, seen: list[str]) -> None:
 def plan_costs(state: lab.LabState, inventory: object, platform: str, rounds: int) -> None:
     name = NODES[platform]
     cls = get_driver(platform)
-    args = {"key_file": state.private_key, "netns": state.mgmt_netns_path}
+    args = {
+        "key_file": state.private_key,
+        "netns": state.mgmt_netns_path,
+        "known_hosts": state.known_hosts,
+    }
     text = bundle.encode(render(inventory, name).artifacts())  # type: ignore[arg-type]
     getters = GETTERS[platform]
 
@@ -146,6 +151,9 @@ def plan_costs(state: lab.LabState, inventory: object, platform: str, rounds: in
         control = time.process_time() - control_before
         time.sleep(0.5)  # the connections' sshd processes are reaped
         device = node_cpu(state, name) - device_before
+        idle_before = node_cpu(state, name)  # the daemons' own work (keepalives, LLDP) ...
+        time.sleep(wall + 0.5)
+        device -= node_cpu(state, name) - idle_before  # ... over as long is not the plan's
         print(
             f"plan, {platform} ({name}), {label}: per device {wall / rounds * 1000:.0f} ms wall, "
             f"device CPU {device / rounds * 1000:.0f} ms, control CPU "

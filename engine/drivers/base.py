@@ -237,12 +237,11 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
         )
         if candidate is None:
             need = Needs(("pending",))
-        read = self._read(*getters, extra=need, mutex=True, also=self._check_sections(main))
+        read = self._read(*getters, extra=need, mutex=True)
         values = {g: self._getter(g, read) for g in getters}
         pending = read["pending"].strip() == "yes"
         if candidate is None:
             return Snapshot(pending, "", None, values)
-        self._checked(read)
         current = snapshot.parse_files(read[snapshot.FILES_SECTION])
         listed = device.parse_manifest(current.get(device.MANIFEST))
         paths = sorted({*files, *(p for p in listed if p not in files)})
@@ -252,6 +251,8 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
             running_main = self._main_from(read)
             running[self.main_config.path] = running_main  # type: ignore[union-attr]
             parts.append(self._main_text_diff(running_main, main))
+            if parts[-1]:  # a candidate that differs from the running config: is it valid?
+                self._checked(self._read(also=self._check_sections(main)))
         parts += [_file_diff(p, current.get(p), files.get(p)) for p in paths]
         return Snapshot(pending, "".join(parts).strip(), dict(sorted(running.items())), values)
 
@@ -589,8 +590,9 @@ class Extensions:
         (names as in "facts", "interfaces", ..., "config"), and for a `candidate` (a replace)
         what compare_config() and running_artifacts() would return once it is loaded - the
         comparison made here on the control host. The reads hold the device's mutex shared,
-        so they never see another session's commit half-way. ReplaceConfigException for a
-        candidate the device rejects (frr: `vtysh -C`). Example:
+        so they never see another session's commit half-way. A candidate whose main config
+        differs from the running one is checked by the device in a second command (frr:
+        `vtysh -C`): ReplaceConfigException when it rejects it. Example:
         snapshot(bundle.encode(files), ["facts", "config"]).diff -> "--- /etc/issue.net ..." """
         return self._driver._snapshot(candidate, getters)
 
