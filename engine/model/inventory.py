@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from ipaddress import IPv4Network, IPv6Interface
+from ipaddress import IPv4Network
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -25,6 +25,7 @@ from engine.model.types import (
     Int,
     IPv4,
     IPv4If,
+    IPv6If,
     Mtu,
     Name,
     NonNegative,
@@ -160,7 +161,7 @@ class Interface(Model):
     mode: InterfaceMode | None = None
     vlan: VlanId | None = None
     ipv4: IPv4If | None = None
-    ipv6: IPv6Interface | None = None
+    ipv6: IPv6If | None = None
 
 
 class Vlan(Model):
