@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from engine.load.inherit import merge
-from engine.views.diagnostics import Report, json_view, sarif
 from engine.validate import validate
+from engine.views.diagnostics import Report, json_view, sarif
 from tests.test_cache import age
 
 
