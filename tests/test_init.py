@@ -91,3 +91,36 @@ def test_init_refuses_names_it_cannot_use(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "--site 'Lon-1'" in proc.stderr and "--organisation 'A (UK)'" in proc.stderr
     assert not (tmp_path / "x").exists()
+
+
+def _yaml_blocks(markdown: str, kind: str) -> list[str]:
+    section = markdown.split(f"\n## {kind}\n", 1)[1].split("\n## ", 1)[0]
+    return [block.split("```", 1)[0] for block in section.split("```yaml\n")[1:]]
+
+
+def test_an_organisation_written_from_the_docs_validates_and_checks_cleanly(
+    tmp_path: Path,
+) -> None:
+    """`underlay init`, then a device and servers copied from docs/inventory.md's examples,
+    each added to the contract's `covers:` as the docs say."""
+    from ruamel.yaml import YAML  # noqa: PLC0415
+
+    from tests.conftest import REPO_ROOT  # noqa: PLC0415
+
+    target = tmp_path / "example"
+    assert underlay("init", str(target), "--organisation", "Example Corp").returncode == 0
+    docs = (REPO_ROOT / "docs/inventory.md").read_text()
+    added: dict[str, list[str]] = {"devices": [], "servers": []}
+    for kind, folder in (("device", "devices"), ("server", "servers")):
+        for block in _yaml_blocks(docs, kind):
+            name = YAML(typ="safe", pure=True).load(block)["name"]
+            (target / "inventory" / folder / f"{name}.yaml").write_text(block)
+            added[folder].append(name)
+    assert added == {"devices": ["hq1-core02"], "servers": ["hq1-hv01", "hq1-db01"]}
+    contracts = target / "inventory/contracts.yaml"
+    text = contracts.read_text().replace("[hq1-core01]", "[hq1-core01, hq1-core02]")
+    contracts.write_text(text.replace("[hq1-app01]", "[hq1-app01, hq1-hv01]"))
+    for command in ("validate", "check"):
+        proc = underlay("--repo", str(target), command)
+        assert proc.returncode == 0, proc.stdout
+        assert proc.stdout.startswith("No problems found"), proc.stdout
