@@ -88,7 +88,7 @@ def test_init_scaffolds_the_whole_standards_library_in_the_organisations_names(
 
 def test_init_refuses_names_it_cannot_use(tmp_path: Path) -> None:
     proc = underlay("init", str(tmp_path / "x"), "--site", "Lon-1", "--organisation", "A (UK)")
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a usage error
     assert "--site 'Lon-1'" in proc.stderr and "--organisation 'A (UK)'" in proc.stderr
     assert not (tmp_path / "x").exists()
 

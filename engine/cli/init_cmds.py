@@ -9,11 +9,14 @@ from pathlib import Path
 
 from engine.cli import exits
 from engine.cli.output import Output
+from engine.errors import UsageError
 from engine.scaffold.create import Identity, create
 
 
 def cmd_init(args: argparse.Namespace, out: Output) -> int:
     who = Identity(args.organisation or args.path.resolve().name, args.site, args.domain)
+    if who.problems():
+        raise UsageError("; ".join(who.problems()))
     made = create(args.path, date.today(), who)  # InitRefused: not empty, a bad name (exits)
     commit = f", initial commit {made.commit[:10]}" if made.commit else " (no git: no commit)"
     out.say(f"created {made.files} files in {made.path}{commit}")
