@@ -7,7 +7,7 @@ Codes are stable: scripts and CI filter on them, and docs/diagnostics.md lists t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -50,6 +50,10 @@ class Diagnostic:
     subject: str = ""  # the object concerned, e.g. "device leaf01"
     related: tuple[Pos, ...] = field(default=())
     waiver: Suppression | None = None
+    # a problem of a value inherited from this group (pos is in groups.yaml); `related` then
+    # holds where each object in `subjects` lists the group (see fold_inherited)
+    inherited_from: str = ""
+    subjects: tuple[str, ...] = field(default=())
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.pos.path, self.pos.line, self.pos.col, self.code)
@@ -158,6 +162,56 @@ CODES: dict[str, CodeInfo] = {
         "The inventory has validation errors, so the standards were not evaluated.",
     ),
 }
+
+
+def about(subject: str, group: str | None, text: str) -> str:
+    """A message about an object; about a value it inherits, naming the group."""
+    if group:
+        return f"{subject} (inherited from group {group}): {text}"
+    return f"{subject}: {text}"
+
+
+SHOWN = 5  # objects named in the text of a folded diagnostic (JSON and SARIF list them all)
+
+
+def fold_inherited(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """One diagnostic per cause: the diagnostics about one inherited value that differ only
+    in the object (same code, position, text, hint and waiver) become one, at the group's
+    line, naming how many objects inherit it and which. Other diagnostics pass unchanged."""
+    out: list[Diagnostic | list[Diagnostic]] = []
+    slots: dict[tuple[object, ...], list[Diagnostic]] = {}
+    for d in diags:
+        if not d.inherited_from:
+            out.append(d)
+            continue
+        key = (d.code, d.severity, d.pos, d.hint, d.inherited_from, d.waiver, _cause(d))
+        same = slots.get(key)
+        if same is None:
+            same = slots[key] = []
+            out.append(same)
+        same.append(d)
+    return [d if isinstance(d, Diagnostic) else _folded(d) for d in out]
+
+
+def _cause(d: Diagnostic) -> str:
+    return d.message.removeprefix(about(d.subject, d.inherited_from, ""))
+
+
+def _folded(same: list[Diagnostic]) -> Diagnostic:
+    same = sorted(same, key=lambda d: d.subject)
+    first = same[0]
+    subjects = tuple(d.subject for d in same)
+    related = tuple(r for d in same for r in d.related)
+    if len(same) == 1:
+        return replace(first, subjects=subjects)
+    names = [s.partition(" ")[2] or s for s in subjects]
+    shown = ", ".join(names[:SHOWN])
+    if len(names) > SHOWN:
+        shown += f" and {len(names) - SHOWN} more"
+    group = first.inherited_from
+    text = f"group {group}: {_cause(first)} (inherited by {len(same)} objects: {shown})"
+    return replace(first, message=text, subject=f"group {group}", related=related,
+                   subjects=subjects)  # fmt: skip
 
 
 def summarise(diagnostics: Iterable[Diagnostic]) -> dict[Severity, int]:

@@ -59,3 +59,68 @@ def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "is not empty" in proc.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_init_scaffolds_the_whole_standards_library_in_the_organisations_names(
+    tmp_path: Path,
+) -> None:
+    from engine.standards import load  # noqa: PLC0415
+    from tests.conftest import REPO_ROOT  # noqa: PLC0415
+
+    target = tmp_path / "acme"
+    made = underlay("init", str(target), "--organisation", "Acme Widgets plc", "--site", "lon1",
+                    "--domain", "corp.acme.example")
+    assert made.returncode == 0, made.stderr
+    ours = sorted(r.rule.id for r in load(target).rules)
+    assert ours == sorted(r.rule.id for r in load(REPO_ROOT).rules)  # the sample's baseline
+    assert {"MGMT-NTP", "MGMT-BANNER", "SRV-BACKUP", "SVC-OWNER-SLA"} <= set(ours)
+    for path in target.rglob("*"):
+        if path.is_file() and ".git" not in path.parts:
+            text = path.read_text().lower()
+            for sample in ("fra1", "fra2", "northwind"):
+                assert sample not in text, (path, sample)
+    assert (target / "inventory/devices/lon1-core01.yaml").is_file()
+    assert "Acme Widgets plc" in (target / "inventory/groups.yaml").read_text()
+    assert "corp.acme.example" in (target / "standards/management.yaml").read_text()
+    check = underlay("--repo", str(target), "check")
+    assert check.returncode == 0 and check.stdout.startswith("No problems found"), check.stdout
+
+
+def test_init_refuses_names_it_cannot_use(tmp_path: Path) -> None:
+    proc = underlay("init", str(tmp_path / "x"), "--site", "Lon-1", "--organisation", "A (UK)")
+    assert proc.returncode == 2  # a usage error
+    assert "--site 'Lon-1'" in proc.stderr and "--organisation 'A (UK)'" in proc.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def _yaml_blocks(markdown: str, kind: str) -> list[str]:
+    section = markdown.split(f"\n## {kind}\n", 1)[1].split("\n## ", 1)[0]
+    return [block.split("```", 1)[0] for block in section.split("```yaml\n")[1:]]
+
+
+def test_an_organisation_written_from_the_docs_validates_and_checks_cleanly(
+    tmp_path: Path,
+) -> None:
+    """`underlay init`, then a device and servers copied from docs/inventory.md's examples,
+    each added to the contract's `covers:` as the docs say."""
+    from ruamel.yaml import YAML  # noqa: PLC0415
+
+    from tests.conftest import REPO_ROOT  # noqa: PLC0415
+
+    target = tmp_path / "example"
+    assert underlay("init", str(target), "--organisation", "Example Corp").returncode == 0
+    docs = (REPO_ROOT / "docs/inventory.md").read_text()
+    added: dict[str, list[str]] = {"devices": [], "servers": []}
+    for kind, folder in (("device", "devices"), ("server", "servers")):
+        for block in _yaml_blocks(docs, kind):
+            name = YAML(typ="safe", pure=True).load(block)["name"]
+            (target / "inventory" / folder / f"{name}.yaml").write_text(block)
+            added[folder].append(name)
+    assert added == {"devices": ["hq1-core02"], "servers": ["hq1-hv01", "hq1-db01"]}
+    contracts = target / "inventory/contracts.yaml"
+    text = contracts.read_text().replace("[hq1-core01]", "[hq1-core01, hq1-core02]")
+    contracts.write_text(text.replace("[hq1-app01]", "[hq1-app01, hq1-hv01]"))
+    for command in ("validate", "check"):
+        proc = underlay("--repo", str(target), command)
+        assert proc.returncode == 0, proc.stdout
+        assert proc.stdout.startswith("No problems found"), proc.stdout

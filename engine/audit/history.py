@@ -13,7 +13,7 @@ from pathlib import Path
 
 import git
 
-from engine.diagnostics import Severity
+from engine.diagnostics import Diagnostic, Severity
 from engine.record import plumbing
 from engine.record.verify import MAINLINES
 from engine.standards import check
@@ -132,7 +132,7 @@ def compliance(folder: Path, commit: str, today: date, device: str | None = None
     mine = tuple(
         f"{d.pos}: {d.code}: {d.message}"
         for d in counted
-        if d.severity is Severity.ERROR and device and _about(d.subject, d.pos.path, device)
+        if d.severity is Severity.ERROR and device and _about(d, device)
     )
     return Compliance(
         commit=commit,
@@ -143,5 +143,6 @@ def compliance(folder: Path, commit: str, today: date, device: str | None = None
     )
 
 
-def _about(subject: str, path: str, device: str) -> bool:
-    return subject.rsplit(" ", maxsplit=1)[-1] == device or Path(path).stem == device
+def _about(d: Diagnostic, device: str) -> bool:
+    names = {s.rsplit(" ", maxsplit=1)[-1] for s in d.subjects or [d.subject]}
+    return device in names or Path(d.pos.path).stem == device

@@ -60,6 +60,11 @@ def cmd_standards_docs(args: argparse.Namespace, out: Output) -> int:
 def cmd_schemas(args: argparse.Namespace, out: Output) -> int:
     from engine import schemagen  # noqa: PLC0415
 
+    if args.markdown:
+        from engine.views import inventory_doc  # noqa: PLC0415
+
+        out.out(inventory_doc.render())
+        return exits.OK
     folder = resolve_repo(args.repo) / "schemas"
     if not args.check:
         for status in schemagen.write(folder):
@@ -123,6 +128,9 @@ def register(parsers: Mapping[str, argparse.ArgumentParser]) -> None:
     _standards(parsers["standards"])
     p = parsers["schemas"]
     p.add_argument("--check", action="store_true", help="exit 1 if schemas/ is stale")
+    p.add_argument("--markdown", action="store_true",
+                   help="print the inventory format (every kind and field, with examples) as "
+                   "Markdown: docs/inventory.md")
     p.set_defaults(func=cmd_schemas)
     p = parsers["explain"]
     p.add_argument("code", nargs="?", help="a code such as Y102")

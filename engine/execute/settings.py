@@ -39,7 +39,7 @@ BROKER_ENV = "UNDERLAY_BROKER_URL"
 
 class Execution(Frozen):
     """Who runs each device's task. Example: Execution(executor="celery",
-    broker="redis://127.0.0.1:6379/0", queues={"fra2": "fra2-dr"}, wait_for_worker=10)"""
+    broker="redis://127.0.0.1:6379/0", queues={"dc2": "dc2-dr"}, wait_for_worker=10)"""
 
     executor: Literal["local", "celery"] = Field(
         default="local", description="local: in the calling process; celery: on workers"

@@ -41,6 +41,11 @@ class SourceMap:
     def file(self) -> str:
         return self.layers[0].doc.path
 
+    def listing(self) -> Pos:
+        """Where the object lists its groups (its `groups:` key)."""
+        own = self.layers[0]
+        return own.doc.pos((*own.prefix, "groups"), key=True)
+
     def origin(self, path: PathKey) -> str:
         """The file a value came from (the object's own file when not inherited)."""
         return self.pos(path).path

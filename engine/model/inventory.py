@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from ipaddress import IPv4Network, IPv6Interface
+from ipaddress import IPv4Network
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from engine.frozen import Frozen
 from engine.model.types import (
@@ -25,6 +25,7 @@ from engine.model.types import (
     Int,
     IPv4,
     IPv4If,
+    IPv6If,
     Mtu,
     Name,
     NonNegative,
@@ -35,7 +36,10 @@ from engine.model.types import (
 
 
 class Model(Frozen):
-    """An inventory model: engine.frozen's base (frozen, unknown fields are errors)."""
+    """An inventory model: engine.frozen's base (frozen, unknown fields are errors). The
+    docstring under a field is its description (JSON Schemas, docs/inventory.md)."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
 
 
 # ---------------------------------------------------------------- enums
@@ -138,103 +142,150 @@ class SiteTier(StrEnum):
 # ---------------------------------------------------------------- shared parts
 class Management(Model):
     address: IPv4
+    """The address the engine connects to (SSH)."""
     port: Port = 22
+    """The SSH port."""
     credentials: Name = Field(description="name of a credential set; secrets never live here")
 
 
 class OS(Model):
     family: str | None = None
+    """The OS family (servers: debian, ubuntu, ...); the server OS minimum is per family."""
     version: str
+    """The running OS release; quote it so YAML keeps it a string."""
 
 
 class Lifecycle(Model):
     status: LifecycleStatus = LifecycleStatus.ACTIVE
+    """Where the object is in its life; only active ones need support."""
     end_of_sale: date | None = None
+    """The vendor's end of sale."""
     end_of_support: date | None = None
+    """The vendor's end of support: the lifecycle rules warn before it."""
 
 
 class Interface(Model):
     description: str | None = None
+    """What the port connects to; a cabled port names its far end as `to DEVICE:PORT`."""
     enabled: Bool = True
+    """False shuts the interface down."""
     mtu: Mtu | None = None
+    """The MTU in bytes."""
     mode: InterfaceMode | None = None
+    """Routed (an address), access (one VLAN) or trunk (several VLANs)."""
     vlan: VlanId | None = None
+    """The access VLAN (mode access)."""
     ipv4: IPv4If | None = None
-    ipv6: IPv6Interface | None = None
+    """The IPv4 address with its prefix length (a loopback is /32)."""
+    ipv6: IPv6If | None = None
+    """The IPv6 address with its prefix length."""
 
 
 class Vlan(Model):
     name: Name
+    """The VLAN's name on the device."""
     description: str | None = None
+    """What the VLAN carries."""
 
 
 class BgpNeighbor(Model):
     address: IPv4
+    """The neighbour's address, on a directly connected subnet."""
     remote_as: ASN
+    """The neighbour's AS number (the peer device's `bgp.asn`)."""
     description: str | None = None
+    """Who the neighbour is."""
 
 
 class Bgp(Model):
     asn: ASN
+    """The device's own AS number."""
     router_id: IPv4
+    """The BGP router id (usually the loopback address)."""
     neighbors: list[BgpNeighbor] = []
+    """The BGP sessions."""
     networks: list[IPv4Network] = []
+    """The prefixes the device announces."""
 
 
 class StaticRoute(Model):
     prefix: IPv4Network
+    """The destination prefix."""
     next_hop: IPv4
+    """The next-hop address."""
     description: str | None = None
+    """Why the route exists."""
 
 
 class Servers(Model):
     servers: list[HostOrIP] = Field(min_length=1)
+    """The servers, in order of preference (addresses or host names)."""
 
 
 class Dns(Model):
     servers: list[IPv4] = Field(min_length=1)
+    """The resolvers' addresses, in order."""
     domain: str | None = None
+    """The search domain."""
 
 
 class Snmp(Model):
     location: str | None = None
+    """The SNMP sysLocation."""
     contact: str | None = None
+    """The SNMP sysContact."""
     community: Name | None = Field(
-        default=None, description="name of a secret holding the community, never the value"
+        default=None,
+        description="the name of a credential set holding the community, never the value",
     )
 
 
 class User(Model):
     role: Annotated[str, Field(pattern="^(admin|operator|read-only)$")]
+    """Admin, operator or read-only."""
     ssh_keys: list[str] = []
+    """The user's public SSH keys (never private keys or passwords)."""
 
 
 class StorageVolume(Model):
     mount: str
+    """The mount point."""
     size_gb: Annotated[Int, Field(ge=1)]
+    """The volume's size in GB."""
     kind: Annotated[str, Field(pattern="^(local|san|nfs|ceph)$")] = "local"
+    """Local, san, nfs or ceph."""
 
 
 class Hardware(Model):
     vendor: Name | None = None
+    """The hardware vendor (a vendor of inventory/vendors.yaml)."""
     model: str | None = None
+    """The hardware model."""
     serial: str | None = None
+    """The serial number."""
     cpu: Annotated[Int, Field(ge=1)] | None = None
+    """The number of CPU cores."""
     memory_gb: Annotated[Int, Field(ge=1)] | None = None
+    """The memory in GB."""
 
 
 class Backup(Model):
     policy: Name
+    """The backup policy's name (in the backup system)."""
     rpo_hours: Annotated[Int, Field(ge=0)]
+    """The recovery point objective: how many hours of data a restore may lose."""
 
 
 class DisasterRecovery(Model):
     tier: Annotated[Int, Field(ge=0, le=4)]
+    """The DR tier, 0 (replicated) to 4 (rebuilt last)."""
     rto_hours: Annotated[Int, Field(ge=0)]
+    """The recovery time objective in hours."""
 
 
 class Patching(Model):
     group: Name
+    """The patch group; servers of one group are patched together."""
     window: Annotated[
         str,
         Field(
@@ -251,100 +302,161 @@ class Common(Model):
     """Fields shared by devices and servers."""
 
     name: Name
+    """The object's name, the same as its file name; starts with its site."""
     site: Name
+    """The site where it stands (inventory/sites.yaml)."""
     groups: list[Name] = []
+    """Groups whose values it inherits (inventory/groups.yaml), the first listed winning."""
     management: Management
+    """How the engine reaches it."""
     lifecycle: Lifecycle = Lifecycle()
+    """Its lifecycle state and the vendor's dates."""
     contracts: list[Name] = []
+    """The contracts that cover it (each contract's `covers:` must list it too)."""
     interfaces: dict[Name, Interface] = {}
+    """Its interfaces by name."""
     ntp: Servers | None = None
+    """The time servers."""
     syslog: Servers | None = None
+    """Where logs go."""
     dns: Dns | None = None
+    """The resolvers and search domain."""
     banner: str | None = None
+    """The login banner."""
     users: dict[Name, User] = {}
+    """The local users by name."""
     tags: list[Name] = []
+    """Free labels that rules and waivers select on."""
 
 
 class Device(Common):
     """A network device: switch, router, firewall."""
 
     role: DeviceRole
+    """What the device does in the network."""
     platform: Platform
+    """Its network OS: decides the driver and the configuration rendered."""
     vendor: Name
+    """The hardware vendor (inventory/vendors.yaml)."""
     model: str
+    """The hardware model."""
     serial: str | None = None
+    """The chassis serial number."""
     os: OS
+    """The running OS release."""
     vlans: dict[VlanId, Vlan] = {}
+    """The VLANs by id."""
     bgp: Bgp | None = None
+    """Its BGP process."""
     static_routes: list[StaticRoute] = []
+    """Static routes."""
     snmp: Snmp | None = None
+    """SNMP settings."""
 
 
 class Server(Common):
     """A physical or virtual server."""
 
     role: ServerRole
+    """What the server does."""
     kind: ServerKind
+    """Physical or virtual."""
     host: Name | None = Field(default=None, description="the hypervisor of a virtual server")
     platform: Platform = Platform.LINUX
+    """The platform the engine manages it as."""
     os: OS
+    """The OS family and release."""
     hardware: Hardware | None = None
+    """The hardware (a physical server)."""
     storage: list[StorageVolume] = []
+    """Its volumes."""
     packages: list[str] = []
+    """Packages that must be installed."""
     services: list[str] = []
+    """System services that must run."""
     backup: Backup | None = None
+    """Its backup."""
     dr: DisasterRecovery | None = None
+    """Its disaster recovery tier."""
     patching: Patching | None = None
+    """Its patch group and window."""
 
 
 class Site(Model):
     description: str
+    """What the site is."""
     address: str
+    """The postal address."""
     timezone: str = Field(description="IANA time zone, e.g. Europe/Berlin")
     tier: SiteTier
+    """Hq, datacenter, branch or colocation."""
 
 
 class CableEnd(Model):
     device: Name = Field(description="a device or server name")
     port: Name
+    """The interface name on that device or server."""
 
 
 class Cable(Model):
     id: Name
+    """A unique cable id, as on its label."""
     a: CableEnd
+    """One end."""
     b: CableEnd
+    """The other end."""
     media: Media
+    """The cable type."""
     length_m: Annotated[float, Field(gt=0, le=100_000)]
+    """The length in metres."""
     speed: Speed
+    """The link speed."""
     status: CableStatus = CableStatus.CONNECTED
+    """Planned, connected or decommissioned."""
 
 
 class Contact(Model):
     name: str
+    """The person or desk."""
     email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    """Their e-mail address."""
     phone: Annotated[str, Field(pattern=r"^\+?[0-9 ()./-]{5,}$")] | None = None
+    """Their phone number, quoted."""
     role: str | None = None
+    """What to call them for."""
 
 
 class Vendor(Model):
     name: str
+    """The vendor's legal name."""
     contacts: list[Contact] = []
+    """Whom to call."""
     portal: Annotated[str, Field(pattern=r"^https://")] | None = None
+    """The support portal (https)."""
     account: str | None = None
+    """The organisation's account or customer number there."""
 
 
 class Priorities(Model):
     p1: Duration
+    """Priority 1 (critical)."""
     p2: Duration
+    """Priority 2 (high)."""
     p3: Duration
+    """Priority 3 (normal)."""
     p4: Duration
+    """Priority 4 (low)."""
 
 
 class Sla(Model):
     availability_pct: Percent
+    """The availability promised, in percent."""
     hours: SupportHours
+    """When support works: 24x7, business or extended hours."""
     response: Priorities
+    """The time to respond, per priority (30m, 4h, 1d12h)."""
     resolution: Priorities
+    """The time to resolve, per priority (at least the response time)."""
 
     @model_validator(mode="after")
     def _resolution_after_response(self) -> Sla:
@@ -356,30 +468,46 @@ class Sla(Model):
 
 class Covers(Model):
     devices: list[Name] = []
+    """Devices the contract covers."""
     servers: list[Name] = []
+    """Servers the contract covers."""
 
 
 class Contract(Model):
     vendor: Name
+    """The vendor (inventory/vendors.yaml)."""
     kind: ContractKind
+    """What the contract is for; support and maintenance count as support."""
     starts: date
+    """The first day."""
     ends: date
+    """The last day."""
     sla: Name | None = None
+    """The SLA the vendor promises (inventory/slas.yaml)."""
     covers: Covers = Covers()
+    """The devices and servers covered (each must list the contract)."""
     renewal_notice_days: NonNegative = 90
+    """How many days before `ends` the renewal must start."""
     reference: str | None = None
+    """The vendor's contract number."""
 
 
 class DependsOn(Model):
     devices: list[Name] = []
+    """Devices the service needs."""
     servers: list[Name] = []
+    """Servers the service needs (a virtual server through its host)."""
 
 
 class Service(Model):
     owner: str
+    """Who owns the service: `Name <email>`."""
     description: str
+    """What the business uses it for."""
     sla: Name
+    """The SLA promised to the business (inventory/slas.yaml)."""
     depends_on: DependsOn = DependsOn()
+    """The devices and servers it runs on."""
 
 
 # ---------------------------------------------------------------- file shapes

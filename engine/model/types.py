@@ -6,7 +6,7 @@ import re
 import socket
 from datetime import timedelta
 from functools import lru_cache
-from ipaddress import IPv4Address, IPv4Interface
+from ipaddress import IPv4Address, IPv4Interface, IPv6Interface
 from typing import Annotated, Any
 
 from pydantic import (
@@ -105,8 +105,33 @@ def _cached_ipv4(value: Any) -> Any:
 def _fast_ipv4_interface(value: Any) -> Any:
     if isinstance(value, str) and (match := _WITH_PREFIX.fullmatch(value)):
         return IPv4Interface((_int(match[1]), int(match[2])))
+    return _with_prefix(value, "198.18.1.0/31 for a link, 198.19.0.1/32 for a loopback")
+
+
+def _with_prefix(value: Any, example: str) -> Any:
+    """An interface address names its subnet: without a prefix length it would silently be a
+    host route (/32, /128), never what a link needs."""
+    if isinstance(value, str) and "/" not in value:
+        raise ValueError(
+            f"{value!r} has no prefix length: write it as address/length, e.g. {example}"
+        )
     return value
 
 
+def _v6_prefix(value: Any) -> Any:
+    return _with_prefix(value, "2001:db8::1/64 for a link, 2001:db8::1/128 for a loopback")
+
+
 IPv4 = Annotated[IPv4Address, BeforeValidator(_cached_ipv4)]
-IPv4If = Annotated[IPv4Interface, BeforeValidator(_fast_ipv4_interface)]
+IPv4If = Annotated[
+    IPv4Interface,
+    BeforeValidator(_fast_ipv4_interface),
+    WithJsonSchema({"type": "string", "format": "ipv4interface", "pattern": r"/\d{1,2}$"}),
+]
+"""An interface's IPv4 address with its prefix length (198.18.1.0/31)."""
+IPv6If = Annotated[
+    IPv6Interface,
+    BeforeValidator(_v6_prefix),
+    WithJsonSchema({"type": "string", "format": "ipv6interface", "pattern": r"/\d{1,3}$"}),
+]
+"""An interface's IPv6 address with its prefix length (2001:db8::1/64)."""

@@ -88,8 +88,8 @@ def _outcomes(diags: list[Diagnostic]) -> tuple[dict[str, set[str]], dict[str, s
     failing: dict[str, set[str]] = defaultdict(set)
     waived: dict[str, set[str]] = defaultdict(set)
     for d in diags:
-        if d.subject and d.severity is not Severity.INFO:
-            (failing if d.waiver is None else waived)[d.code].add(d.subject)
+        if d.subject and d.severity is not Severity.INFO:  # one finding per inherited cause:
+            (failing if d.waiver is None else waived)[d.code].update(d.subjects or [d.subject])
     return failing, waived
 
 

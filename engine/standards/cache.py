@@ -100,10 +100,14 @@ class CheckCache:
 def _row(record: Record) -> tuple[Any, ...]:
     findings = [(kind, name, *dump_diagnostics([diag])[0]) for kind, name, diag in record.findings]
     places = [
-        (path, key, (pos.path, pos.line, pos.col), group)
-        for (path, key), (pos, group) in record.places.items()
+        (path, key, _pos(pos), group, listing and _pos(listing))
+        for (path, key), (pos, group, listing) in record.places.items()
     ]
     return (record.selected, record.waivable, record.extracts, findings, places)
+
+
+def _pos(pos: Pos) -> tuple[str, int, int]:
+    return (pos.path, pos.line, pos.col)
 
 
 def _record(findings: list[Any], places: list[Any], record: Record) -> Record:
@@ -111,7 +115,10 @@ def _record(findings: list[Any], places: list[Any], record: Record) -> Record:
     record.findings = [
         (kind, name, load_diagnostics([tuple(diag)])[0]) for kind, name, *diag in findings
     ]
-    record.places = {(tuple(path), key): (Pos(*pos), group) for path, key, pos, group in places}
+    record.places = {
+        (tuple(path), key): (Pos(*pos), group, listing and Pos(*listing))
+        for path, key, pos, group, listing in places
+    }
     return record
 
 

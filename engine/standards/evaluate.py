@@ -23,12 +23,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine.diagnostics import Diagnostic, Pos, Severity, Suppression
+from engine.diagnostics import Diagnostic, Pos, Severity, Suppression, about, fold_inherited
 from engine.errors import EngineError
 from engine.load.reader import PathKey
 from engine.load.sourcemap import SourceMap
 from engine.model.layout import Inventory
-from engine.standards.compiled import Documents
+from engine.standards.compiled import Documents, Error
 from engine.standards.load import Library, LoadedRule, LoadedWaiver
 from engine.standards.model import Kind, Selector, Waiver
 from engine.standards.objects import Target, matches, targets_of
@@ -37,7 +37,8 @@ from engine.standards.registry import Context, FactsRule, Hit, PluginError, scop
 Key = tuple[str, str]  # (kind, name)
 Row = tuple[str, str, Diagnostic]  # the blamed object's kind and name, the finding (unwaived)
 Locate = Callable[[str, str], SourceMap | None]
-Place = tuple[Pos, str | None]  # where a value is, and the group it is inherited from
+# where a value is; the group it is inherited from and where the object lists its groups
+Place = tuple[Pos, str | None, Pos | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +151,7 @@ class Evaluator:
         where = _Locator(self.inventory, locate)
         rows += _joins(self.library, everything, self.inventory, self.today, where)
         rows.sort(key=lambda row: (*row[2].sort_key(), row[2].message))
-        diags = _waive(rows, self.waivers, everything, self.today)
+        diags = fold_inherited(_waive(rows, self.waivers, everything, self.today))
         return Evaluation(diags, self.records, self.complete)
 
     def _found(self, findings: Iterable[Finding]) -> None:
@@ -297,9 +298,30 @@ def _remembered(record: Record | None, hit: Hit, locate: _Locator) -> Place:
 def _schema(loaded: LoadedRule, chosen: list[Target]) -> Iterator[Finding]:
     assert loaded.compiled is not None
     for t in chosen:
-        for path, value, message in loaded.compiled.errors(Documents(t.obj)):
+        for errors in _per_field(loaded.compiled.errors(Documents(t.obj))):
+            path = _common(errors)
+            _, value, _ = errors[0]
+            message = "; ".join(dict.fromkeys(m for _, _, m in errors))
             values = {"value": _show(value), "path": ".".join(map(str, path)), "error": message}
             yield Finding(loaded, t, path, values)
+
+
+def _per_field(errors: list[Error]) -> list[list[Error]]:
+    """One finding per rule and field: the clauses a value fails (`ntp.servers` lacks a
+    server and lists a wrong one) are one cause, the closest to the field first."""
+    by_field: dict[PathKey, list[Error]] = {}
+    for error in sorted(errors, key=lambda e: len(e[0])):
+        by_field.setdefault(error[0][:1], []).append(error)
+    return list(by_field.values())
+
+
+def _common(errors: list[Error]) -> PathKey:
+    """The deepest path that holds every error's value."""
+    first = errors[0][0]
+    depth = min(len(path) for path, _, _ in errors)
+    while any(path[:depth] != first[:depth] for path, _, _ in errors):
+        depth -= 1
+    return first[:depth]
 
 
 def _show(value: Any) -> str:
@@ -390,22 +412,23 @@ def _at_key(f: Finding) -> bool:
 def _place(source: SourceMap | None, path: PathKey, key: bool) -> Place:
     """The position of a value (the object's files are re-read on its first finding)."""
     if source is None:
-        return Pos("inventory", 1, 1), None
+        return Pos("inventory", 1, 1), None, None
     pos = source.pos(path, key=key)
     group = source.inherited_from(path) if pos.path != source.file else None
-    return pos, group
+    return pos, group, source.listing() if group else None
 
 
 def _diagnostic(f: Finding, place: Place) -> Diagnostic:
     rule = f.rule.rule
     kind, name = str(f.target.kind), f.target.name
-    pos, group = place
+    pos, group, listing = place
     subject = f"{kind} {name}"
     values = _Values(f.values, kind=kind, name=name, subject=subject)
-    where = f"{subject} (inherited from group {group})" if group else subject
-    message = f"{where}: {rule.message.format_map(values)}"
+    message = about(subject, group, rule.message.format_map(values))
     hint = rule.hint.format_map(values)
-    return Diagnostic(rule.id, rule.severity, message, pos, hint, subject)
+    related = (listing,) if listing is not None else ()
+    return Diagnostic(rule.id, rule.severity, message, pos, hint, subject, related,
+                      inherited_from=group or "")  # fmt: skip
 
 
 def _is_container(obj: Any, path: PathKey) -> bool:

@@ -67,7 +67,7 @@ class Selector(Model):
     site: Words = []
     platform: Words = []
     tags: Words = Field(default=[], description="the object has every one of these tags")
-    names: Words = Field(default=[], description="glob patterns on the object name, e.g. fra1-*")
+    names: Words = Field(default=[], description="glob patterns on the object name, e.g. hq1-*")
     where: dict[str, Wanted] = Field(
         default={},
         description="dotted field path -> value or list of values, e.g. lifecycle.status: active",

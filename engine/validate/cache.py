@@ -75,6 +75,7 @@ def dump_diagnostics(diags: list[Diagnostic]) -> list[tuple[Any, ...]]:
             d.hint,
             d.subject,
             [(r.path, r.line, r.col) for r in d.related],
+            d.inherited_from,
         )
         for d in diags
     ]
@@ -90,8 +91,9 @@ def load_diagnostics(rows: list[tuple[Any, ...]]) -> list[Diagnostic]:
             hint,
             subject,
             tuple(Pos(*r) for r in related),
+            inherited_from=group,
         )
-        for code, sev, msg, path, line, col, hint, subject, related in rows
+        for code, sev, msg, path, line, col, hint, subject, related, group in rows
     ]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.batch import no_cyclic_gc
-from engine.diagnostics import Diagnostic, Severity
+from engine.diagnostics import Diagnostic, Severity, fold_inherited
 from engine.load.inherit import merge
 from engine.load.reader import Document, expect_mapping, read_file
 from engine.load.sourcemap import Layer, SourceMap
@@ -116,6 +116,7 @@ def _validate(run: _Run, incremental: bool) -> ValidationResult:
     diags.extend(run.objects(parsing))
     diags.extend(references.check(run.facts))
     diags.extend(consistency.check(run.facts))
+    diags = fold_inherited(diags)
     diags.sort(key=Diagnostic.sort_key)
     if cache is not None:
         cache.save(run.groups_stat, set(files.all()))

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from engine.diagnostics import Diagnostic, Severity
+from engine.diagnostics import Diagnostic, Severity, about
 from engine.load.sourcemap import SourceMap
 
 M = TypeVar("M", bound=BaseModel)
@@ -111,11 +111,10 @@ def _make(
     path: tuple[Any, ...],
     hint: str = "",
 ) -> Diagnostic:
-    group = source.inherited_from(path) if pos.path != source.file else None
-    if group is not None or pos.path != source.file:
-        message = (
-            f"{subject} (inherited from group {group}): {message}"
-            if group
-            else f"{subject}: {message}"
-        )
-    return Diagnostic(code, Severity.ERROR, message, pos, hint, subject)
+    if pos.path == source.file:
+        return Diagnostic(code, Severity.ERROR, message, pos, hint, subject)
+    group = source.inherited_from(path) or ""
+    return Diagnostic(
+        code, Severity.ERROR, about(subject, group, message), pos, hint, subject,
+        related=(source.listing(),) if group else (), inherited_from=group,
+    )  # fmt: skip

@@ -77,6 +77,8 @@ def as_dict(d: Diagnostic) -> dict[str, object]:
         "hint": d.hint or None,
         "subject": d.subject or None,
         "related": [{"path": r.path, "line": r.line, "column": r.col} for r in d.related],
+        "inherited_from": d.inherited_from or None,
+        "inherited_by": list(d.subjects),
         "waiver": None if d.waiver is None else _waiver_dict(d),
     }
 
@@ -170,7 +172,7 @@ def sarif(report: Report) -> str:
             **(
                 {
                     "relatedLocations": [
-                        dict(_location(r.path, r.line, r.col), id=i)
+                        dict(_location(r.path, r.line, r.col), id=i, **_related_text(d, i))
                         for i, r in enumerate(d.related)
                     ]
                 }
@@ -201,6 +203,13 @@ def sarif(report: Report) -> str:
         ],
     }
     return json.dumps(log, indent=2) + "\n"
+
+
+def _related_text(d: Diagnostic, i: int) -> dict[str, object]:
+    """An object that inherits the value: named where it lists the group."""
+    if len(d.subjects) != len(d.related):
+        return {}
+    return {"message": {"text": f"{d.subjects[i]} inherits it from group {d.inherited_from}"}}
 
 
 def _help_uri(code: str) -> str:

@@ -56,7 +56,8 @@ waivers:
     ticket: CHG-7
     expires: 2030-01-31
 """
-FINDING = "inventory/groups.yaml:4:7: error[TIME-NTP]: device r1 (inherited from group baseline)"
+# r1 and r2 inherit the one time server from group baseline: one finding, naming both
+FINDING = "inventory/groups.yaml:4:7: error[TIME-NTP]: group baseline: NTP needs two servers"
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -121,7 +122,7 @@ def test_unwaived_errors_refuse_before_the_lock_and_the_audit_trail(repo: Path) 
     report = _apply(repo, _plan_file(repo))
     assert report.status == "refused" and report.refusal is not None
     assert report.refusal.kind == "standards"
-    assert "2 unwaived error(s)" in report.refusal.message
+    assert "1 unwaived error(s)" in report.refusal.message
     assert report.refusal.details[0].startswith(FINDING)
     assert "--emergency --reason TEXT" in report.refusal.details[-1]
     assert not (repo / LOCK_FILE).exists()
@@ -149,7 +150,7 @@ def test_the_cli_refuses_like_other_refusals(repo: Path, capsys: pytest.CaptureF
     plan = _plan_file(repo)
     assert main(["--repo", str(repo), "apply", str(plan)]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("Apply refused: the repository fails its standards: 2 unwaived error")
+    assert out.startswith("Apply refused: the repository fails its standards: 1 unwaived error")
     assert f"\n  {FINDING}" in out
 
 
@@ -172,10 +173,10 @@ def test_an_emergency_applies_despite_them_and_the_records_keep_them(
     _r1_on_a_closed_local_port(repo, monkeypatch)
     report = _apply(repo, _plan_file(repo), emergency_reason="INC-42: clock outage")
     assert report.refusal is None and report.device("r1").outcome is Outcome.UNREACHABLE
-    assert len(report.overridden_findings) == 2
+    assert len(report.overridden_findings) == 1  # one cause: the group's value
     assert report.overridden_findings[0].startswith(FINDING)
     text = view.text(report)
-    assert "EMERGENCY: applied despite 2 unwaived standard error(s):" in text
+    assert "EMERGENCY: applied despite 1 unwaived standard error(s):" in text
     assert f"\n  {FINDING}" in text
     store = AuditStore(repo)
     records = list(store.records())

@@ -136,22 +136,61 @@ waivers:
 
 
 # ---------------------------------------------------------------- positions
-def test_inherited_value_is_reported_at_the_group_naming_the_object(tmp_path: Path) -> None:
+BAD_NTP = {
+    "inventory/groups.yaml": [
+        ["servers: [198.18.0.5, 198.18.0.6]", "servers: [198.18.0.5, 192.0.2.6]"]
+    ]
+}
+
+
+def test_inherited_value_is_one_finding_at_the_group_naming_the_objects(tmp_path: Path) -> None:
+    """One wrong server in a group fails two clauses of MGMT-NTP (not one of the allowed,
+    .6 missing) for 18 objects: one finding, at `servers:` in the group."""
+    result = run(build(tmp_path / "r", {"edit": BAD_NTP}))
+    (ntp,) = [d for d in result.diagnostics if d.code == "MGMT-NTP"]
+    assert str(ntp.pos) == "inventory/groups.yaml:8:7"
+    assert ntp.message == (
+        "group org-baseline: NTP must use exactly 198.18.0.5 and 198.18.0.6 "
+        "(['198.18.0.5', '192.0.2.6'] does not contain items matching the given schema; "
+        "'192.0.2.6' is not one of ['198.18.0.5', '198.18.0.6']) (inherited by 18 objects: "
+        "fra1-edge01, fra1-leaf01, fra1-leaf02, fra1-leaf03, fra1-leaf04 and 13 more)"
+    )
+    assert ntp.subject == "group org-baseline" and ntp.inherited_from == "org-baseline"
+    assert len(ntp.subjects) == len(ntp.related) == 18
+    assert ntp.subjects[0] == "device fra1-edge01"
+    assert str(ntp.related[0]) == "inventory/devices/fra1-edge01.yaml:10:1"  # its `groups:`
+
+
+def test_a_waiver_for_one_inheriting_object_waives_that_object_only(tmp_path: Path) -> None:
+    """The waiver holds for its object, whose finding stays apart (waived); the finding of the
+    other 17 objects still counts."""
+    waivers = WAIVER.format(target="fra1-spine01", expires="2027-03-31").replace(
+        "OS-MIN-DEVICE", "MGMT-NTP"
+    )
+    result = run(build(tmp_path / "r", {"edit": BAD_NTP, "waivers": waivers}))
+    ntp = [d for d in result.diagnostics if d.code == "MGMT-NTP"]
+    assert [(d.subject, len(d.subjects), d.waiver is not None) for d in ntp] == [
+        ("group org-baseline", 17, False),
+        ("device fra1-spine01", 1, True),
+    ]
+    assert ntp[1].message.startswith("device fra1-spine01 (inherited from group org-baseline): ")
+    assert not result.ok
+
+
+def test_a_rule_is_one_finding_per_field_however_many_clauses_fail(tmp_path: Path) -> None:
     edit = {
-        "inventory/groups.yaml": [
-            ["servers: [198.18.0.5, 198.18.0.6]", "servers: [198.18.0.5, 192.0.2.6]"]
+        "inventory/devices/fra1-spine01.yaml": [
+            ["groups: [org-baseline, fabric]", "groups: [org-baseline, fabric]\n"
+             "ntp: {servers: [192.0.2.1]}\ndns: {servers: [198.18.0.8], domain: example.com}"]
         ]
     }
     result = run(build(tmp_path / "r", {"edit": edit}))
-    ntp = [d for d in result.diagnostics if d.code == "MGMT-NTP"]
-    assert {(d.pos.path, d.pos.line) for d in ntp} == {("inventory/groups.yaml", 8)}
-    assert {d.pos.col for d in ntp} == {7, 29}  # `servers:` (.6 missing), the wrong server
-    spine = [d.message for d in ntp if d.subject == "device fra1-spine01" and d.pos.col == 29]
-    assert spine == [
-        "device fra1-spine01 (inherited from group org-baseline): NTP must use exactly "
-        "198.18.0.5 and 198.18.0.6 ('192.0.2.6' is not one of ['198.18.0.5', '198.18.0.6'])"
+    found = sorted(f"{line(d)} {d.code}" for d in result.diagnostics
+                   if d.code.startswith("MGMT") and d.subject == "device fra1-spine01")
+    assert found == [  # one finding per rule and field, each failing several clauses
+        "inventory/devices/fra1-spine01.yaml:11 MGMT-NTP",
+        "inventory/devices/fra1-spine01.yaml:12 MGMT-DNS",
     ]
-    assert len({d.subject for d in ntp}) == 18  # every device and server that inherits it
 
 
 def test_own_value_is_reported_at_its_own_line_and_column(tmp_path: Path) -> None:

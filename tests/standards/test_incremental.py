@@ -101,8 +101,15 @@ def test_changing_groups_reevaluates_every_object(repo: Path) -> None:
     groups.write_text(groups.read_text().replace("198.18.0.6", "198.18.0.9", 1))
     result = _warm(repo)
     assert result.reread == 1 + 18  # groups.yaml and every device and server, not the rest
-    assert len({d.subject for d in result.diagnostics if d.code == "MGMT-NTP"}) == 18
+    (ntp,) = [d for d in result.diagnostics if d.code == "MGMT-NTP"]  # one cause, one finding
+    assert len(ntp.subjects) == 18
     assert result.diagnostics == _full(repo)
+    groups.write_text(groups.read_text().replace("198.18.0.9", "198.18.0.6", 1))
+    fixed = _warm(repo)  # the group's value changed back: the finding is gone, warm as well
+    assert fixed.ok and not [d for d in fixed.diagnostics if d.code == "MGMT-NTP"]
+    assert fixed.diagnostics == _full(repo)
+    again = _warm(repo)
+    assert again.reread == 1 and again.diagnostics == fixed.diagnostics
 
 
 def test_deleting_and_adding_objects(repo: Path) -> None:

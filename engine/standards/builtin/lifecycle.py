@@ -20,17 +20,27 @@ def _version(text: str) -> tuple[int, ...]:
 class OsParams(Params):
     minimum: dict[str, str] = Field(description="platform (or OS family) -> minimum version")
     by: Literal["platform", "family"] = "platform"
+    when: Literal["below", "undefined"] = Field(
+        default="below",
+        description="below: the version is under its minimum; undefined: the platform (or "
+        "family) has no minimum in the list, so nothing would judge its version",
+    )
 
 
 @python_rule(params=OsParams, placeholders=("version", "minimum", "platform"), scope="object")
 def os_version_minimum(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
-    """The OS version is at least the minimum for the platform (or OS family)."""
+    """The OS version is at least the minimum for the platform (or OS family); with
+    `when: undefined`, every platform (or family) in use has a minimum."""
+    by_platform = ctx.params.by == "platform"
     for t in targets:
         os = t.obj.os
-        key = str(t.obj.platform) if ctx.params.by == "platform" else os.family
+        key = str(t.obj.platform) if by_platform else os.family
         minimum = ctx.params.minimum.get(key)
-        if minimum is not None and _version(os.version) < _version(minimum):
-            values = {"version": os.version, "minimum": minimum, "platform": key}
+        values = {"version": os.version, "minimum": minimum or "", "platform": key}
+        if ctx.params.when == "undefined":
+            if minimum is None:
+                yield Hit(t.kind, t.name, ("platform",) if by_platform else ("os",), values)
+        elif minimum is not None and _version(os.version) < _version(minimum):
             yield Hit(t.kind, t.name, ("os", "version"), values)
 
 

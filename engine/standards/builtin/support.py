@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date
+from typing import Literal
 
 from pydantic import Field
 
@@ -146,16 +147,34 @@ def support_sla(
                 yield Hit(kind, name, ("contracts",), values, key=True)
 
 
-@python_rule(placeholders=("ends", "days", "notice"), scope="object")
+class RenewalParams(Params):
+    when: Literal["notice", "ended"] = Field(
+        default="notice",
+        description="notice: inside the renewal notice period; ended: the contract has ended "
+        "but still lists objects in `covers:`",
+    )
+
+
+@python_rule(
+    params=RenewalParams,
+    placeholders=("ends", "days", "notice", "covers", "count"),
+    scope="object",
+)
 def contract_renewal(targets: Sequence[Target], ctx: Context) -> Iterator[Hit]:
-    """Today is inside the contract's renewal notice period (before it ends)."""
+    """Today is inside the contract's renewal notice period (before it ends); with
+    `when: ended`, the contract ended while its `covers:` still names objects (one finding
+    at the contract, whatever the objects' own findings)."""
     for t in targets:
         contract: Contract = t.obj
         left = (contract.ends - ctx.today).days
-        if 0 <= left <= contract.renewal_notice_days:
-            values = {
-                "ends": contract.ends.isoformat(),
-                "days": left,
-                "notice": contract.renewal_notice_days,
-            }
+        values = {
+            "ends": contract.ends.isoformat(),
+            "days": abs(left),
+            "notice": contract.renewal_notice_days,
+        }
+        if ctx.params.when == "notice" and 0 <= left <= contract.renewal_notice_days:
             yield Hit(t.kind, t.name, ("ends",), values)
+        covered = [*contract.covers.devices, *contract.covers.servers]
+        if ctx.params.when == "ended" and left < 0 and covered:
+            values |= {"covers": ", ".join(covered), "count": len(covered)}
+            yield Hit(t.kind, t.name, ("covers",), values, key=True)
