@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from engine.cli.output import Output
     from engine.execute import Execution, Executor
     from engine.model.layout import Inventory
+    from engine.monitoring.settings import MonitoringSettings
     from engine.render import Intended
     from engine.secrets import CredentialStore
 
@@ -46,6 +47,16 @@ def valid_inventory(args: argparse.Namespace) -> tuple[Path, Inventory]:
     result = validate(repo)
     require_valid(Report("validate", result.diagnostics, result.files), result.ok)
     return repo, result.inventory
+
+
+def monitoring_settings(repo: Path) -> MonitoringSettings:
+    """The repository's monitoring settings (defaults without the file), or DataProblems."""
+    from engine.monitoring import settings  # noqa: PLC0415
+
+    loaded = settings.load(repo)
+    if loaded.settings is None:
+        raise DataProblems(Report("check", loaded.diagnostics, 1))
+    return loaded.settings
 
 
 def iso_date(text: str) -> date:

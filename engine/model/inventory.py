@@ -375,11 +375,24 @@ class DependsOn(Model):
     servers: list[Name] = []
 
 
+ServiceEndpoint = Annotated[
+    str,
+    Field(
+        pattern=r"^(https?://[^\s/@]+(/\S*)?|tcp://[^\s/@]+:\d{1,5})$",
+        description="what users reach: http(s)://host[:port]/path (an HTTP probe) or "
+        "tcp://host:port (a TCP connect probe); no credentials",
+    ),
+]
+
+
 class Service(Model):
     owner: str
     description: str
     sla: Name
     depends_on: DependsOn = DependsOn()
+    endpoints: list[ServiceEndpoint] = Field(
+        default=[], description="probed by the generated monitoring (render --monitoring)"
+    )
 
 
 # ---------------------------------------------------------------- file shapes
