@@ -90,13 +90,17 @@ def _namespaces(paths: LabPaths, state: LabState | None, nodes: tuple[str, ...])
     can have that as a namespace, so adding it is harmless.
     """
     ids = {ns for n in state.nodes for ns in n.namespaces} if state else set()
-    for node in nodes:
-        for ns in (paths.netns_path(node), paths.mnt_ns(node)):
-            try:
-                st = ns.stat()
-            except OSError:
-                continue
-            ids.add((st.st_dev, st.st_ino))
+    # the management namespace too: the monitoring's daemons (and logins through it) run there
+    files = [
+        paths.mgmt_netns_path,
+        *(f for n in nodes for f in (paths.netns_path(n), paths.mnt_ns(n))),
+    ]
+    for ns in files:
+        try:
+            st = ns.stat()
+        except OSError:
+            continue
+        ids.add((st.st_dev, st.st_ino))
     return ids
 
 
