@@ -9,7 +9,6 @@ itself at `until` should the run never finish (a killed process).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,7 +36,8 @@ def silence(
     if monitoring.alertmanager is None:
         return Marking(how="none", note=f"not silenced: {monitoring.unavailable}")
     am = monitoring.alertmanager
-    matchers = {"name": "|".join(re.escape(d) for d in devices)}
+    # names are [A-Za-z0-9._-]: only the dot means something in a regular expression
+    matchers = {"name": "|".join(d.replace(".", r"\.") for d in devices)}
     why = f"planned change: underlay apply {run} changes {', '.join(devices)}"
     try:
         made = am.silence(matchers, minutes + MARGIN_MINUTES, by=f"underlay apply {run}", why=why)

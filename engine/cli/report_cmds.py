@@ -56,6 +56,8 @@ def _build(args: argparse.Namespace) -> tuple[StatusReport, AuditFacts]:
 def _prometheus(args: argparse.Namespace, repo: Path) -> tuple[Prometheus | None, str | None]:
     """The Prometheus of --prometheus or of the repository's settings, or why it cannot be
     asked (a lab address while no lab is up: nothing is tried)."""
+    from pydantic import ValidationError  # noqa: PLC0415
+
     from engine.cli.lab_plug import monitoring_api  # noqa: PLC0415
     from engine.monitoring.api import Prometheus  # noqa: PLC0415
     from engine.monitoring.settings import Endpoint  # noqa: PLC0415
@@ -64,8 +66,9 @@ def _prometheus(args: argparse.Namespace, repo: Path) -> tuple[Prometheus | None
     if args.prometheus:
         try:
             endpoint = Endpoint(url=args.prometheus)
-        except ValueError as exc:
-            raise UsageError(f"--prometheus: {exc}") from None
+        except ValidationError as exc:  # its text would repeat the URL, password and all
+            why = "; ".join(str(e["msg"]) for e in exc.errors())
+            raise UsageError(f"--prometheus: {why}") from None
     api, unavailable = monitoring_api(endpoint.url if endpoint else None, args.lab_state_dir)
     return (Prometheus(api) if api else None), unavailable
 

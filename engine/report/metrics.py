@@ -95,7 +95,7 @@ def _availability(reg: CollectorRegistry, a: Availability) -> None:
         for gauge, value in ((measured, s.measured_pct), (target, s.target_pct),
                              (budget, s.budget_left_pct)):  # fmt: skip
             if value is not None:
-                gauge.labels(s.service, s.sla).set(value / 100)
+                gauge.labels(s.service, s.sla).set(round(value / 100, 9))
 
 
 def _epoch(iso: str) -> float:
