@@ -30,6 +30,7 @@ from engine.plan.run import run_plan
 from engine.record import AuditStore, Outcome
 from engine.validate import validate
 from engine.views import plan as plan_views
+from engine.views.audit import record_line
 from tests.lab.helpers import lab_inputs
 from tests.lab.test_plan_lab import _git_copy
 
@@ -262,6 +263,7 @@ def test_apply_silences_the_device_it_changes_and_records_it(repo: Path, state_d
     started, finished = [r for r in AuditStore(repo).records() if r.run == report.run]
     assert started.monitoring is not None and started.monitoring.id == marking.id
     assert finished.monitoring == marking
+    assert f"silenced in http://198.18.0.1:9093: {LEAF}" in record_line(finished)  # audit log
 
 
 def test_lab_down_stops_every_monitoring_process(state_dir: Path) -> None:
