@@ -24,7 +24,6 @@ from engine.model.inventory import (
     SlasFile,
     VendorsFile,
 )
-from engine.monitoring.settings import MonitoringSettings
 from engine.pipeline.model import Pipeline
 from engine.standards.model import RulesFile, WaiversFile
 from engine.standards.windows import ChangeWindows
@@ -46,7 +45,6 @@ MODELS: dict[str, type[BaseModel]] = {
     "pipeline": Pipeline,
     "change-windows": ChangeWindows,
     "settings": Settings,
-    "monitoring": MonitoringSettings,
 }
 # which schema each inventory file uses (relative to the repo)
 FILE_SCHEMA = {
@@ -61,7 +59,6 @@ FILE_SCHEMA = {
     "inventory/services.yaml": "services",
     "standards/waivers.yaml": "waivers",
     "standards/change-control/": "change-windows",
-    "standards/monitoring/": "monitoring",
     "standards/": "standards",
     "pipelines/": "pipeline",
     "underlay.yaml": "settings",

@@ -118,7 +118,7 @@ def _availability_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--prometheus",
         metavar="URL",
-        help="measure availability here (default: standards/monitoring/prometheus.yaml's)",
+        help="measure availability here (default: underlay.yaml's monitoring.prometheus)",
     )
     p.add_argument(
         "--period",

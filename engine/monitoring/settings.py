@@ -1,40 +1,34 @@
-"""The repository's monitoring settings: where its Prometheus and Alertmanager are, and how
-often the generated configuration scrapes and evaluates. `check` validates the file with the
-other governance files; render, report and apply read it.
+"""The repository's monitoring settings: the `monitoring:` section of underlay.yaml (the
+repository's settings file, read by engine.execute.settings; schemas/settings.json): where its
+Prometheus and Alertmanager are, and how often the generated configuration scrapes and
+evaluates. Render, report, apply and `lab up --monitoring` read it.
 
-standards/monitoring/prometheus.yaml (schemas/monitoring.json):
+    monitoring:
+      prometheus:
+        url: http://198.18.0.1:9090      # report and metrics read measured availability here
+      alertmanager:
+        url: http://198.18.0.1:9093      # apply silences the devices it changes here
+      blackbox_exporter: 127.0.0.1:9115  # where Prometheus reaches the blackbox exporter
+      node_exporter_port: 9100
+      scrape_interval: 15s
+      evaluation_interval: 15s
+      down_for: 1m                       # a target is down this long before its alert fires
 
-    prometheus:
-      url: http://198.18.0.1:9090      # report and metrics read measured availability here
-    alertmanager:
-      url: http://198.18.0.1:9093      # apply silences the devices it changes here
-    blackbox_exporter: 127.0.0.1:9115  # where Prometheus reaches the blackbox exporter
-    node_exporter_port: 9100
-    scrape_interval: 15s
-    evaluation_interval: 15s
-    down_for: 1m                       # a target is down this long before its alert fires
-
-A repository without the file gets the defaults and no URLs: render still generates the
-configuration, the report says that no Prometheus is configured, apply silences nothing.
-No credentials: a URL with a user or password is refused (the file is committed).
+Without the section: the defaults and no URLs (render still generates the configuration, the
+report says that no Prometheus is configured, apply silences nothing). No credentials: a URL
+with a user or password is refused (the file is committed).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from engine.diagnostics import Diagnostic
 from engine.frozen import Frozen
-from engine.load.reader import expect_mapping, read_file
-from engine.load.sourcemap import Layer, SourceMap
-from engine.validate.schema import check
+from engine.model.types import Port
 
-MONITORING_FILE = "standards/monitoring/prometheus.yaml"
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
 _SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 PromDuration = str  # "15s", "1m": Prometheus's own duration syntax, one unit
@@ -69,13 +63,9 @@ class Endpoint(Frozen):
             )
         return value.rstrip("/")
 
-    @property
-    def host(self) -> str:
-        return urlsplit(self.url).hostname or ""
-
 
 class MonitoringSettings(Frozen):
-    """The whole file (standards/monitoring/prometheus.yaml)."""
+    """underlay.yaml's `monitoring:` section."""
 
     prometheus: Endpoint | None = Field(
         default=None, description="the Prometheus that runs the generated configuration"
@@ -88,7 +78,7 @@ class MonitoringSettings(Frozen):
         pattern=r"^[A-Za-z0-9.-]+:\d{1,5}$",
         description="host:port of the blackbox exporter, as Prometheus reaches it",
     )
-    node_exporter_port: int = Field(default=9100, ge=1, le=65535)
+    node_exporter_port: Port = 9100
     scrape_interval: PromDuration = "15s"
     evaluation_interval: PromDuration = "15s"
     down_for: PromDuration = Field(default="1m", description="down this long: the alert fires")
@@ -100,7 +90,7 @@ class MonitoringSettings(Frozen):
     @property
     def probe_timeout(self) -> str:
         """Blackbox probes must answer within the scrape interval (Prometheus's own rule)."""
-        return f"{max(1, int(seconds(self.scrape_interval) * 0.8))}s"
+        return f"{max(1, int(seconds(self.scrape_interval) * 800))}ms"
 
 
 # The lab's figures (docs/monitoring.md): an outage is seen within seconds, not minutes.
@@ -110,24 +100,3 @@ LAB_TIMING = {"scrape_interval": "2s", "evaluation_interval": "2s", "down_for": 
 def for_lab(settings: MonitoringSettings) -> MonitoringSettings:
     """The settings the lab's Prometheus runs with: the repository's, with short intervals."""
     return settings.model_copy(update=LAB_TIMING)
-
-
-@dataclass(frozen=True)
-class Loaded:
-    settings: MonitoringSettings | None  # None: the file is invalid (see diagnostics)
-    diagnostics: list[Diagnostic]
-    present: bool
-
-
-def load(repo: Path) -> Loaded:
-    """The repository's monitoring settings; an absent file means the defaults, no URLs."""
-    path = repo / MONITORING_FILE
-    if not path.is_file():
-        return Loaded(MonitoringSettings(), [], present=False)
-    doc = read_file(path, MONITORING_FILE)
-    if not doc.ok or not expect_mapping(doc, "prometheus, alertmanager and intervals"):
-        return Loaded(None, list(doc.diagnostics), present=True)
-    model, problems = check(
-        MonitoringSettings, doc.data, SourceMap((Layer(doc, ()),)), "monitoring"
-    )
-    return Loaded(model, problems, present=True)

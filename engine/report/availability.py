@@ -26,7 +26,7 @@ from engine.report.model import Availability, Culprit, ServiceAttainment
 
 DEFAULT_PERIOD = timedelta(days=30)
 NOT_CONFIGURED = (
-    "no Prometheus is configured (standards/monitoring/prometheus.yaml, or --prometheus URL): "
+    "no Prometheus is configured (underlay.yaml's monitoring.prometheus, or --prometheus URL): "
     "availability is not measured; the SLA coverage by contracts above is what there is"
 )
 

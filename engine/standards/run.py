@@ -15,7 +15,6 @@ from pathlib import Path
 from engine.batch import no_cyclic_gc
 from engine.diagnostics import Diagnostic, Pos, Severity, has_errors
 from engine.model.layout import Inventory
-from engine.monitoring import settings
 from engine.standards import windows
 from engine.standards.cache import CheckCache
 from engine.standards.evaluate import Evaluator, incremental
@@ -46,7 +45,6 @@ def check(repo: Path, today: date, *, incremental: bool = False) -> CheckResult:
 def _check(repo: Path, today: date, use_cache: bool) -> CheckResult:
     library = load(repo)
     change_windows = windows.load(repo)  # governance too: a broken file must fail the PR
-    monitoring = settings.load(repo)  # the monitoring settings: render, report, apply read it
     per_object = incremental(library)  # else a rule plugin needs the whole inventory at once
     cache = CheckCache.open(repo, today) if use_cache and per_object else None
     evaluator = Evaluator(library, Inventory(), today)
@@ -58,18 +56,13 @@ def _check(repo: Path, today: date, use_cache: bool) -> CheckResult:
         into=evaluator.inventory,
         visitor=evaluator if library.rules else None,
     )
-    diags = [
-        *validation.diagnostics,
-        *library.diagnostics,
-        *change_windows.diagnostics,
-        *monitoring.diagnostics,
-    ]
+    diags = [*validation.diagnostics, *library.diagnostics, *change_windows.diagnostics]
     if validation.ok:
         diags += _standards(repo, evaluator, validation, cache)
     elif library.rules:
         diags.append(_not_checked())
     diags.sort(key=Diagnostic.sort_key)
-    files = validation.files + library.files + change_windows.present + monitoring.present
+    files = validation.files + library.files + change_windows.present
     facts = validation.facts
     nodes = [] if facts is None else [*facts.devices.values(), *facts.servers.values()]
     return CheckResult(

@@ -11,6 +11,7 @@ down after 4 s), so every wait below is bounded by seconds, not minutes.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -31,6 +32,7 @@ from engine.record import AuditStore, Outcome
 from engine.validate import validate
 from engine.views import plan as plan_views
 from engine.views.audit import record_line
+from tests.conftest import REPO_ROOT
 from tests.lab.helpers import lab_inputs
 from tests.lab.test_plan_lab import _git_copy
 
@@ -54,7 +56,8 @@ def underlay(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = _git_copy(tmp_path_factory.mktemp("monitoring"))
     (repo / ".gitignore").write_text(".underlay/\n")
-    _commit(repo, "ignore the engine's local state")
+    shutil.copy(REPO_ROOT / "underlay.yaml", repo)  # the monitoring settings
+    _commit(repo, "ignore the engine's local state; the repository's settings")
     return repo
 
 

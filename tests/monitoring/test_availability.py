@@ -5,6 +5,7 @@ all, and a lab address while no lab is up (never tried)."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from engine.monitoring.api import Api, ApiError, Prometheus
+from tests.conftest import REPO_ROOT
 from tests.monitoring.test_generate import tool
 
 MINUTE = 60
@@ -135,7 +137,7 @@ def test_every_view_shows_it(sample_copy: Path, prometheus_url: str) -> None:
 
 
 def test_without_prometheus_the_report_says_so(sample_copy: Path) -> None:
-    (sample_copy / "standards/monitoring/prometheus.yaml").unlink()
+    assert not (sample_copy / "underlay.yaml").exists()  # no settings: no Prometheus
     availability = _availability(sample_copy)
     assert availability["status"] == "not configured"
     assert availability["message"].startswith("no Prometheus is configured")
@@ -145,6 +147,7 @@ def test_without_prometheus_the_report_says_so(sample_copy: Path) -> None:
 def test_a_lab_address_without_a_lab_is_never_tried(sample_copy: Path, tmp_path: Path) -> None:
     """The sample's Prometheus is on the lab's management network: with no lab up in the
     state dir, the report does not connect (lab traffic never leaves the machine)."""
+    shutil.copy(REPO_ROOT / "underlay.yaml", sample_copy)
     availability = _availability(sample_copy, "--lab-state-dir", str(tmp_path / "no-lab"))
     assert availability["status"] == "unavailable"
     assert "is on the lab's management network and no lab is up" in availability["message"]

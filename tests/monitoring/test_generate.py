@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.execute.settings import load
 from engine.monitoring.generate import generate
-from engine.monitoring.settings import MonitoringSettings, for_lab, load
+from engine.monitoring.settings import MonitoringSettings, for_lab
 from engine.validate import validate
 from tests.conftest import REPO_ROOT
 
@@ -115,7 +116,9 @@ def test_settings_shape_the_configuration(rendered: Path) -> None:
     assert "scrape_interval: 15s" in config
     assert "- 198.18.0.1:9093" in config  # the repository's Alertmanager
     assert "replacement: 127.0.0.1:9115" in config  # the blackbox exporter
-    lab = generate(validate(REPO_ROOT).inventory, for_lab(load(REPO_ROOT).settings))  # type: ignore[arg-type]
+    settings = load(REPO_ROOT).settings
+    assert settings is not None
+    lab = generate(validate(REPO_ROOT).inventory, for_lab(settings.monitoring))
     assert "scrape_interval: 2s" in lab["prometheus.yml"]
     assert "for: 4s" in lab["rules/underlay.yml"]
 
@@ -169,18 +172,19 @@ def test_blackbox_and_alertmanager_accept_theirs(rendered: Path) -> None:
     ("content", "expected"),
     [
         (
-            "prometheus:\n  url: http://admin:secret@198.18.0.1:9090\n",
-            "standards/monitoring/prometheus.yaml:2:8: error",
+            "monitoring:\n  prometheus:\n    url: http://admin:secret@198.18.0.1:9090\n",
+            "underlay.yaml:3:10: error[S201]: monitoring.prometheus.url: a URL in the "
+            "repository must not carry a user or password",
         ),
-        ("scrape_interval: soon\n", "standards/monitoring/prometheus.yaml:1:18: error"),
-        ("down_for: 1m\nbogus: 1\n", "standards/monitoring/prometheus.yaml:2:1: error"),
+        ("monitoring:\n  scrape_interval: soon\n", "underlay.yaml:2:20: error[S201]"),
+        ("monitoring:\n  down_for: 1m\n  bogus: 1\n", "underlay.yaml:3:3: error[S202]"),
     ],
 )
 def test_bad_settings_are_reported_at_their_place(
     sample_copy: Path, content: str, expected: str
 ) -> None:
-    (sample_copy / "standards" / "monitoring" / "prometheus.yaml").write_text(content)
-    for command in (["render", "--monitoring"], ["check"]):
+    (sample_copy / "underlay.yaml").write_text(content)
+    for command in (["render", "--monitoring"], ["report", "--format", "json"]):
         done = subprocess.run(
             [sys.executable, "-m", "engine.cli", "--repo", str(sample_copy), *command],
             capture_output=True, text=True, check=False, timeout=120,
