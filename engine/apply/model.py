@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from engine.apply.silence import Monitoring
 from engine.frozen import Frozen
-from engine.record import Outcome
+from engine.record import Marking, Outcome
 
 Status = Literal["applied", "failed", "refused", "no-changes", "already-applied"]
 RefusalKind = Literal[
@@ -102,6 +103,7 @@ class ApplyReport(Frozen):
     record: str | None = None  # the finished audit record's id
     seconds: float = 0.0
     notes: tuple[str, ...] = ()
+    monitoring: Marking | None = None  # the changed devices' alerts silenced during the run
 
     @property
     def ok(self) -> bool:
@@ -123,6 +125,7 @@ class Options:
     timeout: float = 15  # per SSH connection and command
     settle: float | None = None  # how long BGP may take to come back; default: confirm_timeout/2
     workers: int = 20  # devices contacted in parallel by the checks before the rollout
+    monitoring: Monitoring | None = None  # where the changed devices' alerts are silenced
 
     @property
     def settle_seconds(self) -> float:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.apply import gate, planfile
+from engine.apply import gate, planfile, silence
 from engine.apply.device import Done, Step, apply_device
 from engine.apply.devices import Devices
 from engine.apply.lock import ApplyLock, LockError
@@ -46,6 +46,7 @@ from engine.record import (
     AuditStore,
     Configs,
     DeviceOutcome,
+    Marking,
     Outcome,
     Record,
     new_run,
@@ -216,10 +217,15 @@ def _locked(
     if lock.broken is not None and lock.broken.run not in ack:
         ack += (lock.broken.run,)  # the audit trail says whose lock this run broke
     redact = devices.redact
-    audit.append(_record(plan, run, "started", ack, options), redact=redact)
+    changing, minutes = [d.name for d in todo], _minutes(batches, options)
+    marking = silence.silence(options.monitoring, changing, run.id, minutes)
+    audit.append(_record(plan, run, "started", ack, options, marking=marking), redact=redact)
     if on_started is not None:
         on_started(run.id)
-    results = _rollout(plan, batches, before, devices, options)
+    try:
+        results = _rollout(plan, batches, before, devices, options)
+    finally:
+        marking = silence.unsilence(options.monitoring, marking)
     results += list(done.values())
     results += _skipped(plan, {r.name for r in results})
     report = base.model_copy(
@@ -228,9 +234,10 @@ def _locked(
             "batches": tuple(tuple(b) for b in batches),
             "devices": tuple(sorted(results, key=lambda r: r.name)),
             "emergency_reason": options.emergency_reason,
+            "monitoring": marking,
         }
     )
-    finished = _record(plan, run, "finished", ack, options, report.devices)
+    finished = _record(plan, run, "finished", ack, options, report.devices, marking)
     ref = audit.append(finished, redact=redact, configs=_configs(report.devices))
     return report.model_copy(update={"record": ref.id})
 
@@ -392,6 +399,7 @@ def _record(
     acknowledges: tuple[str, ...],
     options: Options,
     results: Sequence[DeviceResult] = (),
+    marking: Marking | None = None,
 ) -> Record:
     return Record(
         kind="apply",
@@ -416,7 +424,13 @@ def _record(
             )
             for r in results
         ),
+        monitoring=marking,
     )
+
+
+def _minutes(batches: Sequence[Sequence[str]], options: Options) -> float:
+    """The longest the rollout can take: every batch's commit-confirm timer and its settling."""
+    return len(batches) * (options.confirm_timeout + options.settle_seconds) / 60
 
 
 # ---------- interrupted applies --------------------------------------------------------------

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.apply.model import DEFAULT_BATCH, DEFAULT_CANARY, DEFAULT_CONFIRM_TIMEOUT, Options
 from engine.cli import exits
@@ -15,11 +17,15 @@ from engine.cli.common import (
     executor_for,
     executor_option,
     format_option,
+    monitoring_settings,
     valid_inventory,
 )
 from engine.cli.output import Output
 from engine.cli.progress import progress_for
 from engine.errors import UsageError
+
+if TYPE_CHECKING:
+    from engine.apply.silence import Monitoring
 
 
 def cmd_apply(args: argparse.Namespace, out: Output) -> int:
@@ -30,6 +36,7 @@ def cmd_apply(args: argparse.Namespace, out: Output) -> int:
 
     options = _options(args)
     repo, inventory = valid_inventory(args)
+    options = replace(options, monitoring=_monitoring(args, repo))
     intended, store = device_inputs(args, repo, inventory, [*inventory.devices, *inventory.servers])
     plan, _, _ = planfile.read(Path(args.planfile))  # for the count; apply reads it for itself
     changes = sum(d.action is Action.UPDATE for d in plan.devices) if plan else 0
@@ -46,6 +53,17 @@ def cmd_apply(args: argparse.Namespace, out: Output) -> int:
         )
     out.out((view.json_view if args.format == "json" else view.text)(report))
     return exits.outcome(report.ok)
+
+
+def _monitoring(args: argparse.Namespace, repo: Path) -> Monitoring:
+    """The Alertmanager of the repository's settings, where the changed devices are silenced."""
+    from engine.apply.silence import Monitoring  # noqa: PLC0415
+    from engine.cli.lab_plug import monitoring_api  # noqa: PLC0415
+    from engine.monitoring.api import Alertmanager  # noqa: PLC0415
+
+    endpoint = monitoring_settings(repo).alertmanager
+    api, unavailable = monitoring_api(endpoint.url if endpoint else None, args.lab_state_dir)
+    return Monitoring(Alertmanager(api) if api else None, unavailable)
 
 
 def _options(args: argparse.Namespace) -> Options:

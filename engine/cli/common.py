@@ -15,8 +15,9 @@ from engine.views.diagnostics import VIEWS, Report
 
 if TYPE_CHECKING:
     from engine.cli.output import Output
-    from engine.execute import Execution, Executor
+    from engine.execute import Execution, Executor, Settings
     from engine.model.layout import Inventory
+    from engine.monitoring.settings import MonitoringSettings
     from engine.render import Intended
     from engine.secrets import CredentialStore
 
@@ -123,12 +124,23 @@ def executor_option(parser: argparse.ArgumentParser) -> None:
 def execution_settings(repo: Path) -> Execution:
     """underlay.yaml's execution settings (defaults without the file); DataProblems when the
     file is invalid."""
-    from engine.execute import SETTINGS_FILE, load  # noqa: PLC0415 - device commands only
+    return repository_settings(repo).execution
+
+
+def monitoring_settings(repo: Path) -> MonitoringSettings:
+    """underlay.yaml's monitoring settings (defaults without the file or the section);
+    DataProblems when the file is invalid."""
+    return repository_settings(repo).monitoring
+
+
+def repository_settings(repo: Path) -> Settings:
+    """underlay.yaml (defaults without it); DataProblems when it is invalid."""
+    from engine.execute import SETTINGS_FILE, load  # noqa: PLC0415 - the commands that need it
 
     loaded = load(repo)
     require_valid(Report(SETTINGS_FILE, loaded.diagnostics, 1), loaded.settings is not None)
     assert loaded.settings is not None
-    return loaded.settings.execution
+    return loaded.settings
 
 
 @contextmanager

@@ -4,14 +4,17 @@ render. None contacts a device; validate and check are batch commands (engine.ba
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.batch import one_batch_process
 from engine.cli import exits
 from engine.cli.common import (
     format_option,
+    monitoring_settings,
     report_options,
     require_valid,
     today_option,
@@ -21,6 +24,9 @@ from engine.cli.output import Output
 from engine.errors import UsageError
 from engine.load.repo import resolve_repo
 from engine.views.diagnostics import VIEWS, Report
+
+if TYPE_CHECKING:
+    from engine.model.layout import Inventory
 
 DIAGNOSTIC_FORMATS = list(VIEWS)
 
@@ -98,7 +104,9 @@ def cmd_render(args: argparse.Namespace, out: Output) -> int:
     from engine.render import render_all  # noqa: PLC0415
     from engine.views import render as view  # noqa: PLC0415
 
-    _, inventory = valid_inventory(args)
+    repo, inventory = valid_inventory(args)
+    if args.monitoring or args.lab_monitoring:
+        return _render_monitoring(args, out, repo, inventory)
     unknown = [name for name in args.device or [] if inventory.node(name) is None]
     if unknown:
         raise UsageError(f"--device {', '.join(unknown)}: no such device or server in the repo")
@@ -110,6 +118,29 @@ def cmd_render(args: argparse.Namespace, out: Output) -> int:
         out.say(f"wrote {len(written)} files under {args.out}")
     else:
         out.out(view.VIEWS[args.format](rendered))
+    return exits.OK
+
+
+def _render_monitoring(
+    args: argparse.Namespace, out: Output, repo: Path, inventory: Inventory
+) -> int:
+    from engine.monitoring.generate import generate  # noqa: PLC0415
+    from engine.monitoring.settings import for_lab  # noqa: PLC0415
+
+    if args.device:
+        raise UsageError("--monitoring covers every device and server: drop --device")
+    settings = monitoring_settings(repo)
+    files = generate(inventory, for_lab(settings) if args.lab_monitoring else settings)
+    if args.out:
+        written = out.files(Path(args.out), files)
+        out.say(
+            f"wrote {len(written)} files under {args.out}: promtool check config "
+            f"{Path(args.out) / 'prometheus.yml'}"
+        )
+    elif args.format == "json":
+        out.out(json.dumps({"files": files}, indent=1) + "\n")
+    else:
+        out.out("\n".join(f"==> {path} <==\n{text}" for path, text in files.items()))
     return exits.OK
 
 
@@ -149,5 +180,16 @@ def _standards(parser: argparse.ArgumentParser) -> None:
 def _render(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", action="append", metavar="NAME", help="only NAME (repeatable)")
     p.add_argument("--out", metavar="DIR", help="write DIR/<name>/<path> files instead of printing")
+    p.add_argument(
+        "--monitoring",
+        action="store_true",
+        help="the Prometheus configuration instead: scrape targets, blackbox probes, alert "
+        "rules from the SLAs (docs/monitoring.md)",
+    )
+    p.add_argument(
+        "--lab-monitoring",
+        action="store_true",
+        help="--monitoring with the lab's short intervals: what `lab up --monitoring` runs",
+    )
     format_option(p, ["text", "json"])  # engine.views.render's (it imports Jinja2)
     p.set_defaults(func=cmd_render)

@@ -6,23 +6,32 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from engine import lab
 from engine.cli import exits
-from engine.cli.common import format_option, valid_inventory
+from engine.cli.common import format_option, monitoring_settings, valid_inventory
 from engine.cli.output import Output
 from engine.cli.progress import progress_for
 from engine.views import lab as view
 
+if TYPE_CHECKING:
+    from engine.model.layout import Inventory
+
 
 def cmd_up(args: argparse.Namespace, out: Output) -> int:
-    _, inventory = valid_inventory(args)
+    repo, inventory = valid_inventory(args)
     build = lab.lab_spec(inventory, converged=args.converged)
+    bridge = str(build.spec.bridge_address.ip)
+    files = _monitoring_files(repo, inventory, bridge) if args.monitoring else None
     if lab.runs(build.spec, args.state_dir):
         out.say(
             f"the lab of this inventory is already up ({len(build.spec.nodes)} nodes in "
             f"{args.state_dir}); `underlay lab down` first to build it afresh"
         )
+        if files is not None and not lab.read_state(lab.LabPaths(args.state_dir)).monitoring:
+            _start_monitoring(args, out, *files)
         return exits.OK
     steps = 3 * len(build.spec.nodes)  # built, started, converged
     try:
@@ -40,7 +49,45 @@ def cmd_up(args: argparse.Namespace, out: Output) -> int:
         out.out(view.up_json(build, report))
     else:
         out.out(view.up_text(build, report, lab.read_state(lab.LabPaths(args.state_dir))))
+    if files is not None:
+        _start_monitoring(args, out, *files)
     return exits.OK
+
+
+def _monitoring_files(
+    repo: Path, inventory: Inventory, bridge: str
+) -> tuple[dict[str, str], lab.Listen]:
+    """What `render --lab-monitoring` writes, and where the lab's daemons listen: at the
+    addresses the repository's settings name (the bridge's, by default)."""
+    from engine.monitoring.generate import generate  # noqa: PLC0415
+    from engine.monitoring.settings import for_lab  # noqa: PLC0415
+
+    settings = monitoring_settings(repo)
+    listen = lab.Listen(
+        prometheus=_netloc(settings.prometheus.url if settings.prometheus else None, bridge, 9090),
+        alertmanager=_netloc(settings.alertmanager.url, bridge, 9093)
+        if settings.alertmanager
+        else None,
+        blackbox=settings.blackbox_exporter,
+        node_exporter_port=settings.node_exporter_port,
+    )
+    return generate(inventory, for_lab(settings)), listen
+
+
+def _netloc(url: str | None, host: str, port: int) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.hostname or host}:{parts.port or port}"
+
+
+def _start_monitoring(
+    args: argparse.Namespace, out: Output, files: dict[str, str], listen: lab.Listen
+) -> None:
+    try:
+        report = lab.start_monitoring(args.state_dir, files, listen)
+    except lab.LabBuildError as exc:
+        exc.add_note(f"clean up: underlay lab down --state-dir {args.state_dir}")
+        raise
+    out.out(view.monitoring_text(report))
 
 
 def cmd_down(args: argparse.Namespace, out: Output) -> int:
@@ -66,6 +113,12 @@ def register(parsers: Mapping[str, argparse.ArgumentParser]) -> None:
         "--converged", action="store_true", help="start every node with its intended config"
     )
     up.add_argument("--timeout", type=float, default=60, help="seconds to wait for convergence")
+    up.add_argument(
+        "--monitoring",
+        action="store_true",
+        help="also run Prometheus, the blackbox exporter and Alertmanager on the management "
+        "network, node_exporter in the servers (render --lab-monitoring; docs/monitoring.md)",
+    )
     format_option(up, ["text", "json"])
     up.set_defaults(func=cmd_up)
     down = verbs.add_parser("down", help="remove everything the lab created")

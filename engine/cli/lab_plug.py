@@ -1,5 +1,5 @@
-"""The lab plugged in at the CLI layer: a preflight and a source of credentials and host
-keys, nothing more.
+"""The lab plugged in at the CLI layer: a preflight, a source of credentials and host keys,
+and the namespace its monitoring is reached in; nothing more.
 
 The stages take a CredentialStore and know nothing of the lab. For a repository whose devices
 live in the lab (every management address in 198.18.0.0/15, like the sample's), the lab's own
@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from ipaddress import ip_address
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from engine.lab import LabPaths, read_state, require_running
+from engine.lab import LAB_RANGE, LabNotUpError, LabPaths, read_state, require_running
 from engine.lab.inventory import lives_in_lab
 from engine.model.layout import Inventory
+from engine.monitoring.api import Api
 from engine.secrets import Credentials, CredentialStore, Source
 
 
@@ -52,3 +55,35 @@ def lab_credentials(state_dir: Path, preflight: Callable[[], None] = lambda: Non
         return replace(found[0], name=name)
 
     return lab_user
+
+
+def monitoring_api(url: str | None, state_dir: Path) -> tuple[Api | None, str | None]:
+    """The client of the monitoring server at `url` (None: none configured), or why it cannot
+    be asked: a lab address while no lab is up."""
+    if url is None:
+        return None, None
+    try:
+        return Api(url, netns=monitoring_netns(url, state_dir)), None
+    except LabNotUpError as exc:
+        return None, str(exc)
+
+
+def monitoring_netns(url: str, state_dir: Path) -> str | None:
+    """Where to connect to a monitoring server (Prometheus, Alertmanager) at `url`: inside the
+    lab's management namespace when it is a lab address (None: from here). A lab address
+    while no lab is up: LabNotUpError, and no connection at all (lab traffic never leaves
+    the machine, and without a lab there is nothing to reach)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        inside = ip_address(host) in LAB_RANGE
+    except ValueError:
+        inside = False  # a name: a real server outside the lab
+    if not inside:
+        return None
+    mgmt = LabPaths(state_dir).mgmt_netns_path
+    if not mgmt.exists():
+        raise LabNotUpError(
+            f"{url} is on the lab's management network and no lab is up in {state_dir}: "
+            "`underlay lab up --monitoring`"
+        )
+    return str(mgmt)

@@ -1,4 +1,6 @@
-"""The repository's execution settings: underlay.yaml at its top (schemas/settings.json).
+"""The repository's settings: underlay.yaml at its top (schemas/settings.json). Its
+`execution:` section is here; `monitoring:` (Prometheus, Alertmanager, intervals) is
+engine.monitoring.settings'.
 
     # yaml-language-server: $schema=schemas/settings.json
     execution:
@@ -9,6 +11,9 @@
         fra2: fra2-dr
       wait_for_worker: 10             # seconds a queue may have no worker before its devices
                                       # are reported "no worker for queue X"
+
+    monitoring:                       # see engine/monitoring/settings.py, docs/monitoring.md
+      prometheus: {url: http://198.18.0.1:9090}
 
 A broker that needs a password is named by $UNDERLAY_BROKER_URL (it overrides `broker`):
 secrets never live in the repository. A repository without the file runs every device task
@@ -31,6 +36,7 @@ from engine.diagnostics import Diagnostic
 from engine.frozen import Frozen
 from engine.load.reader import expect_mapping, read_file
 from engine.load.sourcemap import Layer, SourceMap
+from engine.monitoring.settings import MonitoringSettings
 from engine.validate.schema import check
 
 SETTINGS_FILE = "underlay.yaml"
@@ -84,6 +90,10 @@ class Settings(Frozen):
     """The whole file (underlay.yaml)."""
 
     execution: Execution = Field(default=Execution(), description="where device tasks run")
+    monitoring: MonitoringSettings = Field(
+        default=MonitoringSettings(),
+        description="the Prometheus and Alertmanager of the infrastructure (docs/monitoring.md)",
+    )
 
 
 @dataclass(frozen=True)
@@ -100,7 +110,7 @@ def load(repo: Path) -> Loaded:
     doc = read_file(path, SETTINGS_FILE)
     if doc.ok and doc.data is None:
         return Loaded(Settings(), [])
-    if not doc.ok or not expect_mapping(doc, "execution"):
+    if not doc.ok or not expect_mapping(doc, "execution, monitoring"):
         return Loaded(None, list(doc.diagnostics))
     model, problems = check(Settings, doc.data, SourceMap((Layer(doc, ()),)), "settings")
     return Loaded(model, problems)

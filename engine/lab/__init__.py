@@ -3,6 +3,7 @@
     report = up(spec)                    # LabReport; raises a LabError with advice on failure
     status(DEFAULT_STATE_DIR).to_dict()  # nodes, daemons, BGP sessions, LLDP neighbours
     node_exec(DEFAULT_STATE_DIR, "r1", ["vtysh", "-c", "show bgp summary json"])
+    start_monitoring(DEFAULT_STATE_DIR, files, Listen("198.18.0.1:9090"))  # Prometheus & co.
     down(DEFAULT_STATE_DIR)              # DownReport; idempotent, cleans a half-built lab too
 
 From a repository: `up(lab_spec(inventory).spec)`; `require_running(inventory)` guards commands
@@ -32,6 +33,8 @@ from engine.lab.errors import (
 )
 from engine.lab.host import preflight
 from engine.lab.inventory import BROWNFIELD, Difference, LabBuild, lab_spec, require_running
+from engine.lab.monitoring import Listen, MonitoringReport
+from engine.lab.monitoring import start as start_monitoring
 from engine.lab.node import run_in_node
 from engine.lab.spec import LAB_RANGE, LabLink, LabNode, LabSpec, check_spec
 from engine.lab.state import DEFAULT_STATE_DIR, LabPaths, LabState, read_state
@@ -59,6 +62,8 @@ __all__ = [
     "LabSpecError",
     "LabState",
     "LabStatus",
+    "Listen",
+    "MonitoringReport",
     "PreflightError",
     "check_spec",
     "down",
@@ -69,6 +74,7 @@ __all__ = [
     "read_state",
     "require_running",
     "runs",
+    "start_monitoring",
     "status",
     "up",
 ]

@@ -13,9 +13,11 @@ so `down()` knows what to undo even when `up()` stopped half-way. Example:
      "nodes": [{"name": "r1", "kind": "frr", "mgmt_address": "198.18.0.11/24",
                 "host_veth": "n0", "ports": ["eth1"],
                 "pids": {"watchfrr": 812, "zebra": 820, "bgpd": 825, "staticd": 830,
-                         "lldpd": 790, "sshd": 801},
+                         "lldpd": 790, "sshd": 801},  (servers: "node_exporter" too, with
+                         `lab up --monitoring`)
                 "namespaces": [[4, 4026532301], [4, 4026532362]]}],
-     "links": [{"a_node": "r1", "a_port": "eth1", "b_node": "r2", "b_port": "eth1"}]}
+     "links": [{"a_node": "r1", "a_port": "eth1", "b_node": "r2", "b_port": "eth1"}],
+     "monitoring": {"prometheus": 4711, "blackbox": 4712, "alertmanager": 4713}}
 """
 
 from __future__ import annotations
@@ -108,6 +110,11 @@ class LabPaths:
     def sshd_config(self) -> Path:
         return self.root / "sshd_config"
 
+    @property
+    def monitoring(self) -> Path:
+        """The monitoring's configuration, data and logs (engine.lab.monitoring)."""
+        return self.root / "monitoring"
+
     def owned_entries(self) -> tuple[Path, ...]:
         """Everything `up()` creates inside the state dir (and so all `down()` may delete)."""
         return (
@@ -117,6 +124,7 @@ class LabPaths:
             self.root / "nodes",
             self.sshd_config,
             self.known_hosts,
+            self.monitoring,
         )
 
 
@@ -153,6 +161,8 @@ class LabState:
     complete: bool = False
     version: int = STATE_VERSION
     known_hosts: str = ""  # "": a lab from before host keys were pinned (one shared key)
+    # daemons of the management namespace (engine.lab.monitoring): name -> pid
+    monitoring: Mapping[str, int] = field(default_factory=dict)
 
     def node(self, name: str) -> NodeRecord:
         for node in self.nodes:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.lab import monitoring
 from engine.lab.errors import LabNotUpError
 from engine.lab.probe import BgpSession, LldpNeighbour, bgp_sessions, lldp_neighbours, vtysh_json
 from engine.lab.procs import runs_in
@@ -42,6 +43,7 @@ class LabStatus:
     state_dir: str
     complete: bool
     nodes: tuple[NodeStatus, ...]
+    monitoring: tuple[DaemonStatus, ...] = ()  # the management namespace's (lab up --monitoring)
 
     def node(self, name: str) -> NodeStatus:
         return next(n for n in self.nodes if n.name == name)
@@ -56,7 +58,11 @@ def status(state_dir: Path | str) -> LabStatus:
     state = read_state(paths)
     with ThreadPoolExecutor(max_workers=8) as pool:
         nodes = tuple(pool.map(lambda record: _node_status(paths, record), state.nodes))
-    return LabStatus(state_dir=str(paths.root), complete=state.complete, nodes=nodes)
+    alive = monitoring.running(state)
+    daemons = tuple(DaemonStatus(n, p, alive[n]) for n, p in sorted(state.monitoring.items()))
+    return LabStatus(
+        state_dir=str(paths.root), complete=state.complete, nodes=nodes, monitoring=daemons
+    )
 
 
 def _node_status(paths: LabPaths, record: NodeRecord) -> NodeStatus:

@@ -18,7 +18,7 @@ from engine.lab.host import (
     remove_user,
     run,
 )
-from engine.lab.procs import NsId, pids_in, stop
+from engine.lab.procs import NsId, pids_in, runs_in, stop
 from engine.lab.state import LabPaths, LabState, read_state
 
 STOP_ROUNDS = 3  # a daemon may fork (an SSH session) while its siblings are being stopped
@@ -49,7 +49,9 @@ def down(state_dir: Path | str) -> DownReport:
     if os.geteuid() != 0 and (state or paths.ns_dir.exists()):
         raise LabError(f"{paths.root}: taking a lab down needs root; run it as root (sudo)")
     nodes = _node_names(paths, state)
-    stopped, killed = _stop_processes(_namespaces(paths, state, nodes))
+    stopped, killed = _stop_monitoring(paths, state)
+    more_stopped, more_killed = _stop_processes(_namespaces(paths, state, nodes))
+    stopped, killed = stopped + more_stopped, killed + more_killed
     _remove_namespaces(paths, nodes)
     last = not other_labs(paths)  # the guard and the lab user serve every lab up on the host
     if state is not None and last:
@@ -90,14 +92,27 @@ def _namespaces(paths: LabPaths, state: LabState | None, nodes: tuple[str, ...])
     can have that as a namespace, so adding it is harmless.
     """
     ids = {ns for n in state.nodes for ns in n.namespaces} if state else set()
-    for node in nodes:
-        for ns in (paths.netns_path(node), paths.mnt_ns(node)):
-            try:
-                st = ns.stat()
-            except OSError:
-                continue
-            ids.add((st.st_dev, st.st_ino))
+    for ns in (f for n in nodes for f in (paths.netns_path(n), paths.mnt_ns(n))):
+        try:
+            st = ns.stat()
+        except OSError:
+            continue
+        ids.add((st.st_dev, st.st_ino))
     return ids
+
+
+def _stop_monitoring(paths: LabPaths, state: LabState | None) -> tuple[list[int], list[int]]:
+    """The monitoring daemons `lab up --monitoring` started in the management namespace, by
+    their recorded PIDs (a PID that no longer runs there is someone else's now). Nothing else
+    there is stopped: a login a user made through the namespace is theirs."""
+    if state is None or not state.monitoring:
+        return [], []
+    try:
+        st = paths.mgmt_netns_path.stat()
+    except OSError:
+        return [], []
+    mgmt = {(st.st_dev, st.st_ino)}
+    return stop([pid for pid in state.monitoring.values() if runs_in(pid, mgmt)], mgmt)
 
 
 def _stop_processes(namespaces: set[NsId]) -> tuple[list[int], list[int]]:

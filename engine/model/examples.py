@@ -235,6 +235,7 @@ intranet:
   depends_on:
     devices: [hq1-core01]
     servers: [hq1-app01]
+  endpoints: [https://intranet.example.com/health]
 """,
     ),
 }

@@ -499,6 +499,16 @@ class DependsOn(Model):
     """Servers the service needs (a virtual server through its host)."""
 
 
+ServiceEndpoint = Annotated[
+    str,
+    Field(
+        pattern=r"^(https?://[^\s/@]+(/\S*)?|tcp://[^\s/@]+:\d{1,5})$",
+        description="what users reach: http(s)://host[:port]/path (an HTTP probe) or "
+        "tcp://host:port (a TCP connect probe); no credentials",
+    ),
+]
+
+
 class Service(Model):
     owner: str
     """Who owns the service: `Name <email>`."""
@@ -508,6 +518,11 @@ class Service(Model):
     """The SLA promised to the business (inventory/slas.yaml)."""
     depends_on: DependsOn = DependsOn()
     """The devices and servers it runs on."""
+    endpoints: list[ServiceEndpoint] = Field(
+        default=[], description="probed by the generated monitoring (render --monitoring)"
+    )
+    """What users reach, probed by the generated monitoring (`render --monitoring`):
+    `http(s)://host[:port]/path` (an HTTP probe) or `tcp://host:port` (a TCP connect probe)."""
 
 
 # ---------------------------------------------------------------- file shapes

@@ -35,7 +35,7 @@ from typing import Any, Literal
 from engine.frozen import Frozen
 
 FORMAT_VERSION = 1
-LATER_FIELDS = frozenset({"overridden_findings"})
+LATER_FIELDS = frozenset({"overridden_findings", "monitoring"})
 Kind = Literal["apply", "drift"]
 Phase = Literal["started", "finished"]
 
@@ -117,6 +117,20 @@ class DeviceOutcome(Frozen):
     seconds: float = 0.0
 
 
+class Marking(Frozen):
+    """How an apply kept the monitoring from paging anyone for its planned change.
+    Example: Marking(how="silence", where="http://198.18.0.1:9093", id="1d0f...",
+    devices=("fra1-leaf02",), until="2024-03-01T10:45:00+00:00", note="expired after the run")
+    or Marking(how="none", note="no Alertmanager is configured: nothing was silenced")."""
+
+    how: Literal["silence", "none"]
+    where: str | None = None  # the Alertmanager's URL
+    id: str | None = None  # the silence's id
+    devices: tuple[str, ...] = ()
+    until: str | None = None  # when the silence ends by itself, should the run never finish
+    note: str = ""
+
+
 class Record(Frozen):
     format_version: int = FORMAT_VERSION
     kind: Kind
@@ -134,6 +148,7 @@ class Record(Frozen):
     overridden_findings: tuple[str, ...] = ()
     acknowledges: tuple[str, ...] = ()  # runs of interrupted applies this run has dealt with
     devices: tuple[DeviceOutcome, ...] = ()
+    monitoring: Marking | None = None  # the devices' alerts silenced during the run
 
     @property
     def id(self) -> str:

@@ -4,12 +4,14 @@ git history (engine.audit.history) and the audit trail."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from engine.report import audit, history, sections, support
+from engine.model.layout import Inventory
+from engine.monitoring.api import Prometheus
+from engine.report import audit, availability, history, sections, support
 from engine.report.compliance import Assessment, assess
-from engine.report.model import InventorySection, ServiceCoverage, StatusReport
+from engine.report.model import Availability, InventorySection, ServiceCoverage, StatusReport
 
 DEFAULT_TREND = 10
 DEFAULT_CHANGES = 15
@@ -21,6 +23,11 @@ class Options:
     trend: int = DEFAULT_TREND  # commits of history judged for the compliance trend (0: none)
     changes: int = DEFAULT_CHANGES
     title: str = ""
+    # measured availability: `period` ending now, from `prometheus` (None: not configured)
+    measure: bool = False
+    prometheus: Prometheus | None = None
+    unavailable: str | None = None  # why there is no `prometheus` to ask, though one is set
+    period: timedelta = availability.DEFAULT_PERIOD
 
 
 def build(repo: Path, options: Options, facts: audit.AuditFacts | None = None) -> StatusReport:
@@ -43,7 +50,15 @@ def build(repo: Path, options: Options, facts: audit.AuditFacts | None = None) -
         lifecycle=sections.lifecycle(inv, today) if inv else (),
         services=_services(assessed, today),
         changes=history.changes(handle, options.changes) if handle else (),
+        availability=_availability(inv, options),
     )
+
+
+def _availability(inv: Inventory | None, options: Options) -> Availability | None:
+    if not options.measure or inv is None:
+        return None
+    period = availability.Period(datetime.now(UTC), options.period)
+    return availability.measure(inv, options.prometheus, period, options.unavailable)
 
 
 def _services(assessed: Assessment, today: date) -> tuple[ServiceCoverage, ...]:

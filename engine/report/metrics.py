@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, Gauge
 from prometheus_client.exposition import generate_latest
 
 from engine.report.audit import AuditFacts
-from engine.report.model import StatusReport
+from engine.report.model import Availability, StatusReport
 
 PREFIX = "underlay"
 
@@ -24,6 +24,8 @@ def registry(report: StatusReport, facts: AuditFacts) -> CollectorRegistry:
     _contracts(reg, report)
     _drift(reg, report)
     _apply(reg, facts)
+    if report.availability is not None:
+        _availability(reg, report.availability)
     return reg
 
 
@@ -76,6 +78,24 @@ def _apply(reg: CollectorRegistry, facts: AuditFacts) -> None:
     ok = _gauge(reg, "last_apply_success", "1 when the last apply succeeded, 0 when it did not")
     when.set(_epoch(last.when) if last else float("nan"))
     ok.set(float("nan") if last is None else int(last.result == "success"))
+
+
+def _availability(reg: CollectorRegistry, a: Availability) -> None:
+    """Measured availability beside the SLA target, per service (from Prometheus)."""
+    _gauge(reg, "availability_measured", "1 when Prometheus answered for the period").set(
+        int(a.status == "measured")
+    )
+    labels = ("service", "sla")
+    measured = _gauge(reg, "service_availability_ratio", "measured availability", labels)
+    target = _gauge(reg, "service_availability_objective_ratio", "the SLA's target", labels)
+    budget = _gauge(
+        reg, "service_error_budget_remaining_ratio", "error budget left (<0: overspent)", labels
+    )
+    for s in a.services:
+        for gauge, value in ((measured, s.measured_pct), (target, s.target_pct),
+                             (budget, s.budget_left_pct)):  # fmt: skip
+            if value is not None:
+                gauge.labels(s.service, s.sla).set(round(value / 100, 9))
 
 
 def _epoch(iso: str) -> float:

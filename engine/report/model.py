@@ -179,6 +179,44 @@ class ServiceCoverage(Model):
         return sum(1 for d in self.dependencies if d.state == state)
 
 
+# ---------------------------------------------------------------- SLA attainment
+class Culprit(Model):
+    """A device, server or endpoint down during the period, and for how long."""
+
+    name: str
+    kind: str  # device, server, endpoint
+    downtime_seconds: float
+
+
+class ServiceAttainment(Model):
+    """One service's availability as Prometheus measured it, against its SLA's target.
+    Example: ServiceAttainment(service="webshop", sla="gold", target_pct=99.99,
+    measured_pct=99.2, attained=False, budget_left_pct=-7900.0, downtime_seconds=24.0,
+    measured_seconds=3000.0, culprits=(Culprit(name="fra1-web01", kind="server",
+    downtime_seconds=24.0),))"""
+
+    service: str
+    sla: str
+    target_pct: float | None  # None: the SLA is not declared
+    measured_pct: float | None  # None: Prometheus has no samples of the service
+    attained: bool | None
+    budget_left_pct: float | None  # share of the error budget left; negative: overspent
+    downtime_seconds: float
+    measured_seconds: float  # how much of the period Prometheus has samples for
+    culprits: tuple[Culprit, ...]
+
+
+class Availability(Model):
+    """Measured availability over the report's period, or why there is none."""
+
+    status: Literal["measured", "not configured", "unavailable"]
+    source: str | None  # the Prometheus URL
+    message: str  # for humans: what was measured, or why nothing was
+    start: str  # ISO timestamps of the period
+    end: str
+    services: tuple[ServiceAttainment, ...] = ()
+
+
 # ---------------------------------------------------------------- history
 class ChangeRow(Model):
     commit: str
@@ -204,6 +242,7 @@ class StatusReport(Model):
     lifecycle: tuple[LifecycleRow, ...]
     services: tuple[ServiceCoverage, ...]
     changes: tuple[ChangeRow, ...]
+    availability: Availability | None = None  # None: not asked for (metrics without it)
 
     def contracts_in(self, *states: str) -> tuple[ContractRow, ...]:
         return tuple(c for c in self.contracts if c.state in states)

@@ -21,6 +21,7 @@ def text(report: ApplyReport) -> str:
     if report.window:
         lines.append(f"Change window: {report.window}")
     lines += _overridden(report)
+    lines += _monitoring(report)
     for number, names in enumerate(report.batches, start=1):
         label = "canary" if number == 1 else f"batch {number}"
         lines.append(f"{label}: {', '.join(names)}")
@@ -29,6 +30,16 @@ def text(report: ApplyReport) -> str:
     if report.record:
         lines.append(f"Audit record: {report.record}")
     return "\n".join(lines) + "\n"
+
+
+def _monitoring(report: ApplyReport) -> list[str]:
+    m = report.monitoring
+    if m is None:
+        return []
+    if m.how == "silence":
+        note = m.note or f"until {m.until}"
+        return [f"Monitoring: silenced {', '.join(m.devices)} in {m.where} ({m.id}): {note}"]
+    return [f"Monitoring: {m.note}"]
 
 
 def _device_line(d: DeviceResult) -> str:

@@ -49,10 +49,13 @@ def record_line(record: Record) -> str:
     emergency = f" EMERGENCY: {record.emergency_reason}" if record.emergency_reason else ""
     if record.overridden_findings:
         emergency += f" (despite {len(record.overridden_findings)} unwaived standard error(s))"
+    m, silenced = record.monitoring, ""
+    if m is not None and m.how == "silence":
+        silenced = f"  silenced in {m.where}: {', '.join(m.devices)}"
     return (
         f"{_when(record.time)}  #{record.seq} {record.kind} {record.phase}  {record.run}  "
         f"by {record.actor.user}@{record.actor.host}  commit {record.commit[:12]}  "
-        f"({outcomes}){emergency}"
+        f"({outcomes}){emergency}{silenced}"
     )
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from engine.lab import DownReport, LabBuild, LabReport, LabState, LabStatus
+from engine.lab import DownReport, LabBuild, LabReport, LabState, LabStatus, MonitoringReport
 from engine.lab.status import NodeStatus
 
 
@@ -43,6 +43,21 @@ def status_text(status: LabStatus) -> str:
     lines = [f"lab {status.state_dir}: {len(status.nodes)} nodes" + _incomplete(status)]
     for node in status.nodes:
         lines += _node_lines(node)
+    if status.monitoring:
+        down = [d.name for d in status.monitoring if not d.running]
+        state = "all running" if not down else f"NOT running: {', '.join(down)}"
+        names = ", ".join(d.name for d in status.monitoring)
+        lines.append(f"  monitoring ({names}): {state}")
+    return "\n".join(lines) + "\n"
+
+
+def monitoring_text(report: MonitoringReport) -> str:
+    am = f", Alertmanager http://{report.alertmanager}" if report.alertmanager else ""
+    lines = [
+        f"lab monitoring: Prometheus http://{report.prometheus}{am}, blackbox exporter, "
+        f"node_exporter in {len(report.node_exporters)} servers, up in {report.seconds:.1f}s",
+        f"  configuration: {report.config} (underlay render --lab-monitoring)",
+    ]
     return "\n".join(lines) + "\n"
 
 

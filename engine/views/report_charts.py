@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 
-from engine.report.model import ContractRow, Tally, TrendPoint
+from engine.report.model import ContractRow, ServiceAttainment, Tally, TrendPoint
 
 GREEN, AMBER, RED, GREY, BLUE = "#2e7d32", "#f0a500", "#c62828", "#9e9e9e", "#1f5fa8"
 INK, MUTED, GRID = "#1d2733", "#5f6b7a", "#e3e7ec"
@@ -173,3 +173,24 @@ def _years(
         out.append(f'<line x1="{x:.1f}" y1="4" x2="{x:.1f}" y2="{height}" stroke="{GRID}"/>')
         out.append(_text(x + 3, 12, str(year), size=10, fill=MUTED))
     return out
+
+
+# ---------------------------------------------------------------- SLA attainment (both views)
+def pct(value: float | None, digits: int = 2) -> str:
+    """Example: pct(99.95) -> "99.95%"; pct(None) -> "n/a" """
+    return "n/a" if value is None else f"{round(value, digits):g}%"
+
+
+def verdict(attained: bool | None) -> str:
+    return {True: "attained", False: "NOT attained", None: "n/a"}[attained]
+
+
+def culprits(s: ServiceAttainment) -> str:
+    """Example: "fra1-web01 (server) 2m 4s, fra1-leaf03 (device) 12s"; "-" when none."""
+    return ", ".join(f"{c.name} ({c.kind}) {_hms(c.downtime_seconds)}" for c in s.culprits) or "-"
+
+
+def _hms(total: float) -> str:
+    minutes, secs = divmod(round(total), 60)
+    hours, minutes = divmod(minutes, 60)
+    return " ".join(f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if n) or "0s"

@@ -17,7 +17,7 @@ from engine.report.model import (
     StatusReport,
 )
 from engine.views import report_charts as charts
-from engine.views.report_charts import Bar, percent
+from engine.views.report_charts import Bar, culprits, pct, percent, verdict
 
 CSS = """
 *{box-sizing:border-box}
@@ -60,7 +60,8 @@ _PILL = {
 def render(report: StatusReport) -> str:
     parts = [
         _header(report), _tiles(report), _attention(report), _compliance(report),
-        _services(report), _drift(report), _inventory(report), _changes(report),
+        _services(report), _attainment(report), _drift(report), _inventory(report),
+        _changes(report),
     ]
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -261,6 +262,28 @@ def _service_row(s: ServiceCoverage) -> str:
         f"<td class=\"num\">{s.count('covered')}</td><td class=\"num\">{s.count('weaker')}</td>"
         f"<td class=\"num\">{s.count('uncovered')}</td><td>{detail}</td></tr>"
     )
+
+
+def _attainment(r: StatusReport) -> str:
+    a = r.availability
+    if a is None:
+        return ""
+    intro = f"<p id=\"availability-status\">{_e(a.start)} to {_e(a.end)}: {_e(a.message)}.</p>"
+    if a.status != "measured":
+        return f'<section id="attainment"><h2>SLA attainment</h2>{intro}</section>'
+    head = ("<tr><th>service</th><th class=\"num\">SLA target</th><th class=\"num\">measured"
+            "</th><th>attained</th><th class=\"num\">error budget left</th>"
+            "<th>down (device or server)</th></tr>")
+    rows = "".join(
+        f"<tr><td><b>{_e(s.service)}</b></td><td class=\"num\">{_e(s.sla)} "
+        f"({pct(s.target_pct)})</td><td class=\"num\">{pct(s.measured_pct, 3)}</td>"
+        f"<td><span class=\"pill {'covered' if s.attained else 'uncovered'}\">"
+        f"{verdict(s.attained)}</span></td><td class=\"num\">{pct(s.budget_left_pct, 1)}</td>"
+        f"<td>{_e(culprits(s))}</td></tr>"
+        for s in a.services
+    )
+    return (f'<section id="attainment"><h2>SLA attainment</h2>{intro}'
+            f"<table>{head}{rows}</table></section>")
 
 
 # ---------------------------------------------------------------- drift and applies

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.report.model import StatusReport, Tally
-from engine.views.report_charts import percent
+from engine.views.report_charts import culprits, pct, percent, verdict
 
 
 def json_view(report: StatusReport) -> str:
@@ -29,7 +29,7 @@ def render(r: StatusReport) -> str:
         f"- Drift: {_drift(r)}", "",
     ]
     return "\n".join(lines + _contracts(r) + _lifecycle(r) + _compliance(r) + _services(r)
-                     + _inventory(r) + _changes(r)) + "\n"
+                     + _attainment(r) + _inventory(r) + _changes(r)) + "\n"
 
 
 def _drift(r: StatusReport) -> str:
@@ -83,6 +83,22 @@ def _services(r: StatusReport) -> list[str]:
            "| service | SLA | covered | weaker | uncovered |", "|---|---|---:|---:|---:|"]
     out += [f"| {s.service} | {s.sla} | {s.count('covered')} | {s.count('weaker')} | "
             f"{s.count('uncovered')} |" for s in r.services]
+    return [*out, ""]
+
+
+def _attainment(r: StatusReport) -> list[str]:
+    a = r.availability
+    if a is None:
+        return []
+    out = ["## SLA attainment (measured availability)", "", f"{a.start} to {a.end}: {a.message}.",
+           ""]
+    if a.status != "measured":
+        return out
+    out += ["| service | SLA target | measured | attained | error budget left | down |",
+            "|---|---:|---:|---|---:|---|"]
+    out += [f"| {s.service} | {s.sla} ({pct(s.target_pct)}) | {pct(s.measured_pct, 3)} | "
+            f"{verdict(s.attained)} | {pct(s.budget_left_pct, 1)} | {culprits(s)} |"
+            for s in a.services]
     return [*out, ""]
 
 
