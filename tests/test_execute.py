@@ -95,3 +95,22 @@ def test_scrub_replaces_every_secret_in_keys_and_values() -> None:
 
 def test_a_site_not_listed_uses_the_queue_of_its_name() -> None:
     assert Execution(queues={"fra1": "q1"}).queue("fra2") == "fra2"
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_validate_and_check_hold_the_settings_file_too(sample_copy: Path, command: str) -> None:
+    """A pull request that breaks underlay.yaml fails at validate, not at the next plan."""
+    from engine.cli import main  # noqa: PLC0415
+    from engine.cli.inventory_cmds import SETTINGS_FILE  # noqa: PLC0415
+    from engine.execute.settings import SETTINGS_FILE as OWN  # noqa: PLC0415
+
+    assert SETTINGS_FILE == OWN
+    _write(sample_copy, "execution:\n  executor: nowhere\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "--repo", str(sample_copy), command, "--no-cache"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "underlay.yaml:2:13: error[S201]: execution.executor: " in proc.stdout
+    _write(sample_copy, "execution:\n  executor: local\n")
+    assert main(["--repo", str(sample_copy), command, "--no-cache"]) == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,9 +21,13 @@ from engine.cli.common import (
     valid_inventory,
 )
 from engine.cli.output import Output
+from engine.diagnostics import Diagnostic, has_errors
 from engine.errors import UsageError
 from engine.load.repo import resolve_repo
 from engine.views.diagnostics import VIEWS, Report
+
+# engine.execute.settings's file, named here: validate imports that module only when it exists
+SETTINGS_FILE = "underlay.yaml"
 
 if TYPE_CHECKING:
     from engine.model.layout import Inventory
@@ -35,9 +39,24 @@ def cmd_validate(args: argparse.Namespace, out: Output) -> int:
     from engine.validate import validate  # noqa: PLC0415
 
     one_batch_process()
-    result = validate(resolve_repo(args.repo), incremental=not args.no_cache, models=False)
-    out.to(args.output, VIEWS[args.format](Report("validate", result.diagnostics, result.files)))
-    return exits.outcome(result.ok)
+    repo = resolve_repo(args.repo)
+    result = validate(repo, incremental=not args.no_cache, models=False)
+    diagnostics, files = _with_settings(repo, result.diagnostics, result.files)
+    out.to(args.output, VIEWS[args.format](Report("validate", diagnostics, files)))
+    return exits.outcome(result.ok and not has_errors(diagnostics))
+
+
+def _with_settings(
+    repo: Path, diagnostics: Sequence[Diagnostic], files: int
+) -> tuple[list[Diagnostic], int]:
+    """The repository's settings file (underlay.yaml: where device tasks run, monitoring) is
+    checked with the inventory, so a pull request that breaks it fails validate, not the
+    next plan."""
+    if not (repo / SETTINGS_FILE).is_file():
+        return list(diagnostics), files
+    from engine.execute.settings import load as load_settings  # noqa: PLC0415 - only with one
+
+    return [*diagnostics, *load_settings(repo).diagnostics], files + 1
 
 
 def cmd_check(args: argparse.Namespace, out: Output) -> int:
@@ -46,13 +65,13 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
     repo = resolve_repo(args.repo)
     one_batch_process()
     result = check(repo, args.today or date.today(), incremental=not args.no_cache)
-    report = Report("check", result.diagnostics, result.files, result.rules)
+    diagnostics, files = _with_settings(repo, result.diagnostics, result.files)
+    report = Report("check", diagnostics, files, result.rules)
     out.to(args.output, VIEWS[args.format](report))
-    return exits.outcome(result.ok)
+    return exits.outcome(result.ok and not has_errors(diagnostics))
 
 
 def cmd_standards_docs(args: argparse.Namespace, out: Output) -> int:
-    from engine.diagnostics import has_errors  # noqa: PLC0415
     from engine.standards import handbook  # noqa: PLC0415
     from engine.standards import load as standards_load  # noqa: PLC0415
 
