@@ -96,14 +96,34 @@ CODES: dict[str, CodeInfo] = {
     "S202": CodeInfo("unknown field", "The field is not part of the inventory format."),
     "S203": CodeInfo("missing field", "A required field is missing."),
     "S204": CodeInfo("unknown file", "The file is not part of the inventory layout."),
+    "S205": CodeInfo(
+        "interface name not on platform",
+        "An interface name is not one the device's platform has (frr/linux: eth0, eth1.100, "
+        "bond0; ios: GigabitEthernet0/0/1, Port-channel10, Vlan10; iosxr: HundredGigE0/0/0/1, "
+        "Bundle-Ether10; nxos: Ethernet1/1, port-channel10, mgmt0; eos: Ethernet1, "
+        "Port-Channel10, Management1; junos: ge-0/0/0.0, ae0, irb.10). Abbreviations "
+        "(Gi0/1, Po10, Eth1/1) are accepted.",
+    ),
+    "S206": CodeInfo(
+        "one port, two names",
+        "Two interfaces of one device name the same port across abbreviations "
+        "(Gi0/1 and GigabitEthernet0/1).",
+    ),
     # R: references between objects
     "R301": CodeInfo("dangling reference", "A name refers to an object that is not declared."),
     "R302": CodeInfo("name mismatch", "A device or server file must be named after its object."),
     "R303": CodeInfo("duplicate name", "Two objects of the same kind share one name."),
     "R304": CodeInfo("group cycle", "Groups include each other in a cycle."),
     # C: consistency
-    "C401": CodeInfo("undeclared port", "A cable ends on a port the device does not declare."),
-    "C402": CodeInfo("port on two cables", "One port is the end of more than one cable."),
+    "C401": CodeInfo(
+        "undeclared port",
+        "A cable or circuit ends on a port the device does not declare (abbreviations such as "
+        "Gi0/1 match the declared GigabitEthernet0/1).",
+    ),
+    "C402": CodeInfo(
+        "port on two cables",
+        "One port is the end of more than one cable or circuit (decommissioned ones aside).",
+    ),
     "C403": CodeInfo(
         "invalid hypervisor",
         "A virtual server's host must be a physical server with role hypervisor.",
@@ -130,6 +150,80 @@ CODES: dict[str, CodeInfo] = {
         "cover it, or a contract covers an object that does not list it.",
     ),
     "C413": CodeInfo("unknown timezone", "A site's timezone is not an IANA time zone name."),
+    "C414": CodeInfo(
+        "circuit site mismatch",
+        "A circuit end names a site, but the device that terminates it is at another site.",
+    ),
+    "C415": CodeInfo(
+        "circuit address mismatch",
+        "A circuit end's ipv4 differs from the address of its port, or the two ends of a "
+        "circuit that is one link (a transparent circuit, or an access to the provider's "
+        "hand-off) are not two addresses of one subnet.",
+    ),
+    "C416": CodeInfo(
+        "duplicate circuit id", "Two circuits have the same provider and circuit id."
+    ),
+    # I: intent across objects: what keeps the network from coming up as declared
+    "I601": CodeInfo(
+        "link MTU mismatch",
+        "The two ends of a connected cable or active transparent circuit declare different MTUs.",
+    ),
+    "I602": CodeInfo(
+        "network or broadcast address",
+        "An interface address is the network or broadcast address of its subnet (/30 and "
+        "larger; a /31 has neither).",
+    ),
+    "I603": CodeInfo(
+        "one-sided BGP session",
+        "A BGP neighbour is another device's address, but that device runs no BGP or declares "
+        "no neighbour back: the session cannot come up.",
+    ),
+    "I604": CodeInfo(
+        "BGP neighbour is not the peer's address",
+        "A BGP neighbour is the device's own address, or an address on a link whose far end "
+        "has another address.",
+    ),
+    "I605": CodeInfo(
+        "duplicate router id",
+        "Two devices of one routing domain (devices joined by BGP sessions) share a router id.",
+    ),
+    "I606": CodeInfo(
+        "announced network not present",
+        "BGP announces a network that is neither an interface subnet nor a static route of the "
+        "device: the announcement never appears.",
+    ),
+    "I607": CodeInfo(
+        "disabled port in service",
+        "A connected cable or active circuit ends on an interface with `enabled: false`.",
+    ),
+    "I608": CodeInfo(
+        "BGP session over a disabled interface",
+        "A BGP neighbour is reachable only through the device's disabled interfaces.",
+    ),
+    "I609": CodeInfo(
+        "retired object still linked",
+        "A retired device or server is the end of a connected cable or active circuit.",
+    ),
+    "I610": CodeInfo(
+        "retired object under contract",
+        "A contract still covers a retired device or server.",
+    ),
+    "I611": CodeInfo(
+        "retired object depended upon",
+        "A service depends on a retired device or server, a virtual server runs on a retired "
+        "host, or a device peers over BGP with a retired device.",
+    ),
+    "I612": CodeInfo(
+        "static route next hop not connected",
+        "A static route's next hop lies on no enabled, connected subnet of the device: the "
+        "route is up only while another route resolves the next hop (a warning: recursive "
+        "static routes are sometimes meant).",
+    ),
+    "I613": CodeInfo(
+        "switchport mismatch",
+        "The two ends of a link are switchports that disagree: an access port and a trunk, or "
+        "access ports of different VLANs.",
+    ),
     # T: standards files (rules and waivers); findings themselves carry their rule ids
     "T501": CodeInfo(
         "invalid standards file",

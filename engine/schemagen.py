@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from engine.execute.settings import Settings
 from engine.model.inventory import (
     CablingFile,
+    CircuitsFile,
     ContractsFile,
     Device,
     Server,
@@ -39,6 +40,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "vendors": VendorsFile,
     "slas": SlasFile,
     "contracts": ContractsFile,
+    "circuits": CircuitsFile,
     "services": ServicesFile,
     "standards": RulesFile,
     "waivers": WaiversFile,
@@ -56,6 +58,7 @@ FILE_SCHEMA = {
     "inventory/vendors.yaml": "vendors",
     "inventory/slas.yaml": "slas",
     "inventory/contracts.yaml": "contracts",
+    "inventory/circuits.yaml": "circuits",
     "inventory/services.yaml": "services",
     "standards/waivers.yaml": "waivers",
     "standards/change-control/": "change-windows",

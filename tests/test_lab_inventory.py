@@ -25,7 +25,10 @@ def sample() -> Inventory:
 
 
 def _declared(inventory: Inventory) -> set[tuple[str, str, str, str]]:
-    return {(c.a.device, c.a.port, c.b.device, c.b.port) for c in inventory.cables}
+    """The cables, and the circuits between two ports of the lab (the sample's dark fibre)."""
+    ends = [(c.a, c.b) for c in inventory.cables]
+    ends += [(c.a, c.b) for c in inventory.circuits.values()]
+    return {(a.device or "", a.port or "", b.device or "", b.port or "") for a, b in ends}
 
 
 def _links(build: lab.LabBuild) -> set[tuple[str, str, str, str]]:
@@ -122,7 +125,17 @@ def test_require_running_ignores_real_networks(sample: Inventory, tmp_path: Path
 def test_planned_cables_are_not_plugged_in(sample: Inventory) -> None:
     planned: Cable = sample.cables[0].model_copy(update={"status": "planned"})
     inventory = dataclasses.replace(sample, cables=[planned, *sample.cables[1:]])
-    assert len(lab.lab_spec(inventory, converged=True).spec.links) == len(sample.cables) - 1
+    links = lab.lab_spec(inventory, converged=True).spec.links
+    assert len(links) == len(sample.cables) - 1 + len(sample.circuits)
+
+
+def test_a_dark_fibre_between_two_nodes_is_a_link(sample: Inventory) -> None:
+    links = lab.lab_spec(sample, converged=True).spec.links
+    assert any(
+        {(link.a_node, link.a_port), (link.b_node, link.b_port)}
+        == {("fra1-edge01", "eth3"), ("fra2-edge01", "eth1")}
+        for link in links
+    )
 
 
 def test_cli_lab_status_without_a_lab(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

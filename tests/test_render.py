@@ -12,7 +12,7 @@ import pytest
 
 from engine.cli import main
 from engine.drivers.parse import RUNNING_CONFIG_BANNER, strip_banner
-from engine.model.inventory import Device, Server
+from engine.model.inventory import Circuit, Device, Server
 from engine.model.layout import Inventory
 from engine.render import RenderError, render, render_all
 from engine.validate import validate
@@ -208,6 +208,37 @@ def test_ios_running_config() -> None:
         "end",
     ):
         assert expected in lines
+
+
+def test_ios_interfaces_by_their_full_names_and_circuits_as_descriptions() -> None:
+    """An abbreviated name renders as IOS prints it; a port that terminates an active circuit
+    is described by it, unless it has a description of its own."""
+    device = _device(
+        platform="ios",
+        interfaces={"Gi0/1": {"ipv4": "203.0.113.2/30"}, "Gi0/2": {"description": "own"},
+                    "Gi0/3": {}},
+    )
+    circuits = {
+        "internet": Circuit.model_validate({
+            "provider": "carrier", "circuit_id": "C-1", "kind": "internet", "bandwidth": "1G",
+            "a": {"device": "r9", "port": "GigabitEthernet0/1"}, "b": {"handoff": "PE fra-pe3"},
+        }),
+        "mpls": Circuit.model_validate({
+            "provider": "carrier", "circuit_id": "C-2", "kind": "mpls", "bandwidth": "100M",
+            "a": {"device": "r9", "port": "Gi0/2"}, "b": {"handoff": "MPLS PE"},
+        }),
+        "planned": Circuit.model_validate({
+            "provider": "carrier", "circuit_id": "C-3", "kind": "internet", "bandwidth": "1G",
+            "a": {"device": "r9", "port": "Gi0/3"}, "b": {"handoff": "PE"}, "status": "planned",
+        }),
+    }
+    rendered = render(Inventory(devices={"r9": device}, circuits=circuits), "r9")
+    config = rendered.config or ""
+    described = " description to PE fra-pe3 (carrier internet C-1)\n"
+    assert f"interface GigabitEthernet0/1\n{described}" in config
+    assert "interface GigabitEthernet0/2\n description own\n" in config
+    assert "interface GigabitEthernet0/3\n no ip address\n" in config
+    assert "Gi0/" not in config
 
 
 def test_platform_without_templates_is_skipped_or_refused() -> None:

@@ -36,16 +36,24 @@ def test_sample_is_a_mid_size_company(sample: ValidationResult) -> None:
     assert all(s.backup and s.dr and s.patching for s in inv.servers.values())
 
 
-def test_every_link_is_ebgp_over_a_cable(sample: ValidationResult) -> None:
+def test_every_link_is_ebgp_over_a_cable_or_circuit(sample: ValidationResult) -> None:
     inv = sample.inventory
-    cabled = {(c.a.device, c.a.port) for c in inv.cables} | {
-        (c.b.device, c.b.port) for c in inv.cables
-    }
+    ends = [(c.a, c.b) for c in inv.cables] + [(c.a, c.b) for c in inv.circuits.values()]
+    cabled = {(e.device, e.port) for pair in ends for e in pair}
     for name, device in inv.devices.items():
         assert device.bgp is not None, name
         for port, itf in device.interfaces.items():
             if port != "lo" and itf.ipv4 is not None:
-                assert (name, port) in cabled, f"{name}:{port} has an address but no cable"
+                assert (name, port) in cabled, f"{name}:{port} has an address but no link"
+
+
+def test_the_sites_are_joined_by_a_provider_circuit(sample: ValidationResult) -> None:
+    inv = sample.inventory
+    sites = {
+        frozenset(inv.devices[e.device].site for e in (c.a, c.b) if e.device)
+        for c in inv.circuits.values()
+    }
+    assert frozenset({"fra1", "fra2"}) in sites
 
 
 def test_contract_dates_show_renewal_and_expiry(sample: ValidationResult) -> None:

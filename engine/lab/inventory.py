@@ -28,10 +28,12 @@ from engine.lab.spec import DEFAULT_BRIDGE_ADDRESS, LAB_RANGE, LabLink, LabNode,
 from engine.lab.state import DEFAULT_STATE_DIR
 from engine.lab.status import is_up
 from engine.model.inventory import (
+    TRANSPARENT_CIRCUITS,
     BgpNeighbor,
     Cable,
     CableEnd,
     CableStatus,
+    CircuitStatus,
     Device,
     Platform,
     Server,
@@ -257,10 +259,28 @@ def lab_spec(
         LabLink(c.a.device, c.a.port, c.b.device, c.b.port)
         for c in started.cables
         if c.status is CableStatus.CONNECTED and {c.a.device, c.b.device} <= names
-    )
+    ) + _circuit_links(started, names)
     spec = LabSpec(nodes=tuple(nodes), links=links)
     spec = dataclasses.replace(spec, nodes=tuple(_cabled_only(n, spec) for n in spec.nodes))
     return LabBuild(spec, tuple(skipped), applied)
+
+
+def _circuit_links(inventory: Inventory, names: set[str]) -> tuple[LabLink, ...]:
+    """An active dark fibre, wavelength or Ethernet line between two lab nodes is a link as a
+    cable is (the customer's frames pass end to end)."""
+    links = []
+    for circuit in inventory.circuits.values():
+        a, b = circuit.a, circuit.b
+        if (
+            circuit.status is CircuitStatus.ACTIVE
+            and circuit.kind in TRANSPARENT_CIRCUITS
+            and a.device in names
+            and b.device in names
+            and a.port
+            and b.port
+        ):
+            links.append(LabLink(a.device, a.port, b.device, b.port))
+    return tuple(links)
 
 
 def _nodes(inventory: Inventory) -> tuple[list[LabNode], list[str]]:

@@ -226,6 +226,33 @@ SUP-0001:
   reference: EX-2026-0001
 """,
     ),
+    "circuit": (
+        """\
+hq1-internet:
+  provider: examplenet
+  circuit_id: EX/IP/000123
+  kind: internet
+  bandwidth: 1G
+  commit: 500M
+  a: {site: hq1, device: hq1-fw01, port: eth2, ipv4: 203.0.113.2/30}
+  b: {site: hq1, handoff: examplenet PE lon-pe3, ipv4: 203.0.113.1/30}
+  contract: SUP-0001
+  sla: standard
+  status: active
+  description: fibre access, diverse entry north side
+""",
+        """\
+hq1-mpls:
+  provider: examplenet
+  circuit_id: EX/MPLS/000456
+  kind: mpls
+  bandwidth: 100M
+  a: {handoff: examplenet MPLS PE lon-pe4}
+  b: {device: hq1-core02, port: eth3}
+  contract: SUP-0001
+  status: ordered
+""",
+    ),
     "service": (
         """\
 intranet:

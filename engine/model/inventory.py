@@ -14,14 +14,16 @@ from enum import StrEnum
 from ipaddress import IPv4Network
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from engine.frozen import Frozen
 from engine.model.types import (
     ASN,
+    Bandwidth,
     Bool,
     Duration,
     HostOrIP,
+    IfName,
     Int,
     IPv4,
     IPv4If,
@@ -32,6 +34,7 @@ from engine.model.types import (
     Percent,
     Port,
     VlanId,
+    format_bandwidth,
 )
 
 
@@ -130,6 +133,31 @@ class SupportHours(StrEnum):
     H24X7 = "24x7"
     BUSINESS = "business"
     EXTENDED = "extended"
+
+
+class CircuitKind(StrEnum):
+    INTERNET = "internet"
+    MPLS = "mpls"
+    WAVELENGTH = "wavelength"
+    DARK_FIBRE = "dark-fibre"
+    ETHERNET_P2P = "ethernet-p2p"
+    ETHERNET_MP = "ethernet-mp"
+    BROADBAND = "broadband"
+    LTE = "lte"
+
+
+# circuits that carry the customer's own frames end to end: LLDP sees across them, and both
+# ends' addresses share one subnet
+TRANSPARENT_CIRCUITS = frozenset(
+    {CircuitKind.WAVELENGTH, CircuitKind.DARK_FIBRE, CircuitKind.ETHERNET_P2P}
+)
+
+
+class CircuitStatus(StrEnum):
+    PLANNED = "planned"
+    ORDERED = "ordered"
+    ACTIVE = "active"
+    DECOMMISSIONED = "decommissioned"
 
 
 class SiteTier(StrEnum):
@@ -313,7 +341,7 @@ class Common(Model):
     """Its lifecycle state and the vendor's dates."""
     contracts: list[Name] = []
     """The contracts that cover it (each contract's `covers:` must list it too)."""
-    interfaces: dict[Name, Interface] = {}
+    interfaces: dict[IfName, Interface] = {}
     """Its interfaces by name."""
     ntp: Servers | None = None
     """The time servers."""
@@ -394,7 +422,7 @@ class Site(Model):
 
 class CableEnd(Model):
     device: Name = Field(description="a device or server name")
-    port: Name
+    port: IfName
     """The interface name on that device or server."""
 
 
@@ -413,6 +441,71 @@ class Cable(Model):
     """The link speed."""
     status: CableStatus = CableStatus.CONNECTED
     """Planned, connected or decommissioned."""
+
+
+class CircuitEnd(Model):
+    """One termination: a device port, or the provider's hand-off (an access's far end)."""
+
+    site: Name | None = None
+    """Where it terminates (a device end is at the device's site)."""
+    device: Name | None = None
+    """The device that terminates it."""
+    port: IfName | None = None
+    """The device's interface (abbreviations name the same port: Gi0/1)."""
+    handoff: str | None = None
+    """The provider's side instead of a device, e.g. `AS3320 PE fra-pe3`."""
+    ipv4: IPv4If | None = None
+    """This end's address on the circuit (a device end's is its port's)."""
+
+    @model_validator(mode="after")
+    def _device_or_handoff(self) -> CircuitEnd:
+        if self.handoff is not None and (self.device is not None or self.port is not None):
+            raise ValueError("an end is a device port or a provider hand-off, not both")
+        if self.handoff is None and (self.device is None or self.port is None):
+            raise ValueError("an end needs `device` and `port`, or `handoff`")
+        return self
+
+
+class Circuit(Model):
+    """A provider circuit: what links sites, or a site and the Internet, where no cable can."""
+
+    provider: Name
+    """The vendor that delivers it (inventory/vendors.yaml)."""
+    circuit_id: Annotated[str, Field(min_length=1, max_length=100)]
+    """The provider's circuit id, as on its invoices and fault tickets."""
+    kind: CircuitKind
+    """What the provider delivers."""
+    bandwidth: Bandwidth
+    """The access bandwidth."""
+    commit: Bandwidth | None = None
+    """The committed rate, when below the bandwidth."""
+    a: CircuitEnd
+    """One end."""
+    b: CircuitEnd
+    """The other end (at least one end is a device port)."""
+    contract: Name | None = None
+    """The contract it is delivered under (inventory/contracts.yaml)."""
+    sla: Name | None = None
+    """The provider's SLA for it (default: its contract's)."""
+    status: CircuitStatus = CircuitStatus.ACTIVE
+    """Planned, ordered, active or decommissioned (that one holds no port)."""
+    description: str | None = None
+    """Free text: route, optics, the provider's references."""
+
+    @field_validator("commit")
+    @classmethod
+    def _commit_within_bandwidth(cls, commit: float | None, info: ValidationInfo) -> float | None:
+        bandwidth = info.data.get("bandwidth")
+        if commit is not None and bandwidth is not None and commit > bandwidth:
+            shown = format_bandwidth(bandwidth)
+            raise ValueError(f"the commit is above the bandwidth ({shown})")
+        return commit
+
+    @model_validator(mode="after")
+    def _one_device_end(self) -> Circuit:
+        if self.a.handoff is not None and self.b.handoff is not None:
+            raise ValueError("at least one end of a circuit is a device port")
+        return self
 
 
 class Contact(Model):
@@ -532,6 +625,10 @@ class SitesFile(Model):
 
 class CablingFile(Model):
     cables: list[Cable]
+
+
+class CircuitsFile(Model):
+    circuits: dict[Name, Circuit]
 
 
 class VendorsFile(Model):

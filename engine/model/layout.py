@@ -16,6 +16,7 @@ from engine.load.repo import yaml_files
 from engine.load.sourcemap import SourceMap
 from engine.model.inventory import (
     Cable,
+    Circuit,
     Contract,
     Device,
     Server,
@@ -44,6 +45,7 @@ COLLECTIONS: tuple[Collection, ...] = (
     Collection("vendor", "inventory/vendors.yaml", "vendors", Vendor),
     Collection("sla", "inventory/slas.yaml", "slas", Sla),
     Collection("contract", "inventory/contracts.yaml", "contracts", Contract),
+    Collection("circuit", "inventory/circuits.yaml", "circuits", Circuit),
     Collection("service", "inventory/services.yaml", "services", Service),
 )
 # the devices' pinned SSH host keys (OpenSSH's format; engine.drivers.hostkeys)
@@ -106,6 +108,7 @@ class Inventory:
     vendors: dict[str, Vendor] = field(default_factory=dict)
     slas: dict[str, Sla] = field(default_factory=dict)
     contracts: dict[str, Contract] = field(default_factory=dict)
+    circuits: dict[str, Circuit] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
     sources: dict[tuple[str, str], SourceMap] = field(default_factory=dict)
     # names declared in files that could not be read: not reported again as dangling
@@ -127,6 +130,7 @@ class Inventory:
             "vendor": self.vendors,
             "sla": self.slas,
             "contract": self.contracts,
+            "circuit": self.circuits,
             "service": self.services,
         }
         return (

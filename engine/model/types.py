@@ -23,6 +23,19 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=63)]
 """An object name: letters, digits, dot, dash, underscore; usable as a hostname label."""
 
+IFNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9/:._@-]*$"
+IfName = Annotated[
+    str,
+    Field(
+        pattern=IFNAME_PATTERN,
+        max_length=64,
+        description="an interface name as the device's platform spells it (eth0, "
+        "GigabitEthernet0/0/1, Gi0/0/1.100, ge-0/0/0.0, Ethernet1/1, Port-channel10); "
+        "abbreviations name the same port",
+    ),
+]
+"""An interface name; validate checks it against the device's platform (engine.model.ifnames)."""
+
 ASN = Annotated[StrictInt, Field(ge=1, le=4_294_967_295)]
 VlanId = Annotated[StrictInt, Field(ge=1, le=4094)]
 Port = Annotated[StrictInt, Field(ge=1, le=65535)]
@@ -66,6 +79,41 @@ Duration = Annotated[
             "type": "string",
             "pattern": DURATION_PATTERN,
             "description": "a duration such as 30m, 4h or 1d12h",
+        }
+    ),
+]
+
+
+_BANDWIDTH = re.compile(r"^(\d+(?:\.\d+)?)([KMGT])$")
+_UNITS = {"K": 0.001, "M": 1, "G": 1000, "T": 1_000_000}
+
+
+def parse_bandwidth(value: Any) -> float:
+    """'10G' -> 10000.0 Mbit/s; '500M' -> 500.0; '2.5G' -> 2500.0."""
+    if isinstance(value, float):  # already parsed (a model copied or re-validated)
+        return value
+    match = _BANDWIDTH.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{value!r} is not a bandwidth such as 100M, 1G, 2.5G or 10G")
+    return float(match[1]) * _UNITS[match[2]]
+
+
+def format_bandwidth(mbps: float) -> str:
+    for unit, factor in (("T", 1_000_000), ("G", 1000), ("M", 1)):
+        if mbps >= factor:
+            return f"{mbps / factor:g}{unit}"
+    return f"{mbps * 1000:g}K"
+
+
+Bandwidth = Annotated[
+    float,
+    BeforeValidator(parse_bandwidth),
+    PlainSerializer(format_bandwidth, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d+(\.\d+)?[KMGT]$",
+            "description": "a bandwidth in bit/s with its unit: 500M, 1G, 2.5G, 10G",
         }
     ),
 ]

@@ -12,6 +12,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from engine.model.ifnames import canonical
 from engine.model.inventory import Device, Server
 from engine.plan.model import StateChange
 
@@ -59,7 +60,8 @@ def actual_state(obj: Device | Server, getters: Mapping[str, Any]) -> dict[str, 
     addresses = getters.get("interfaces_ip", {})
     interfaces: dict[str, dict[str, Any] | None] = {}
     for name in obj.interfaces:  # undeclared interfaces (mgmt0, ...) are not the model's
-        itf = live.get(name)
+        shown = name if name in live else canonical(str(obj.platform), name)  # Gi0/1: as listed
+        itf = live.get(shown)
         if itf is None:
             interfaces[name] = None
             continue
@@ -67,7 +69,7 @@ def actual_state(obj: Device | Server, getters: Mapping[str, Any]) -> dict[str, 
             compared,
             description=itf.get("description", ""),
             enabled=itf.get("is_enabled"),
-            ipv4=_live_ipv4(addresses.get(name, {}), obj.interfaces[name].ipv4),
+            ipv4=_live_ipv4(addresses.get(shown, {}), obj.interfaces[name].ipv4),
         )
     state: dict[str, Any] = {"interfaces": interfaces}
     if "bgp" in compared and isinstance(obj, Device) and obj.bgp is not None:

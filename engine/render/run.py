@@ -11,7 +11,8 @@ from typing import Any, Literal
 import jinja2
 
 from engine.errors import EngineError
-from engine.model.inventory import Device, Server
+from engine.model.ifnames import canonical, resolve
+from engine.model.inventory import Circuit, CircuitStatus, Device, Server
 from engine.model.layout import Inventory
 from engine.render import order
 from engine.render.platforms import (
@@ -72,6 +73,7 @@ def render(inventory: Inventory, name: str) -> Rendered:
     if profile is None:
         raise RenderError(f"{name}: platform {obj.platform} has no templates; {_supported()}")
     kind: Literal["device", "server"] = "device" if isinstance(obj, Device) else "server"
+    obj = _as_rendered(inventory, obj)
     context = {"obj": obj, "source": inventory.pos(kind, name).path, "frr_release": FRR_RELEASE}
     return Rendered(
         name=name,
@@ -96,6 +98,47 @@ def render_all(inventory: Inventory, names: list[str] | None = None) -> RenderRe
         else:
             rendered.append(render(inventory, name))
     return RenderResult(tuple(rendered), tuple(skipped))
+
+
+def _as_rendered(inventory: Inventory, obj: Device | Server) -> Device | Server:
+    """The object as its configuration shows it: interfaces by the platform's own names
+    (Gi0/1 is rendered GigabitEthernet0/1), and a port that terminates an active circuit
+    without a description of its own described by the circuit (its far end, provider and
+    circuit id: what the NOC needs to call the provider)."""
+    platform = str(obj.platform)
+    described = _circuit_descriptions(inventory, obj)
+    interfaces = {
+        canonical(platform, name): (
+            itf.model_copy(update={"description": described[name]})
+            if name in described and not itf.description
+            else itf
+        )
+        for name, itf in obj.interfaces.items()
+    }
+    if interfaces == obj.interfaces:
+        return obj
+    return obj.model_copy(update={"interfaces": interfaces})
+
+
+def _circuit_descriptions(inventory: Inventory, obj: Device | Server) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for circuit in inventory.circuits.values():
+        if circuit.status is not CircuitStatus.ACTIVE:
+            continue
+        for end, far in ((circuit.a, circuit.b), (circuit.b, circuit.a)):
+            port = end.port if end.device == obj.name and end.port else None
+            declared = resolve(str(obj.platform), port, obj.interfaces) if port else None
+            if declared is not None:
+                found[declared] = circuit_description(circuit, far.device, far.port, far.handoff)
+    return found
+
+
+def circuit_description(
+    circuit: Circuit, device: str | None, port: str | None, handoff: str | None
+) -> str:
+    """Example: 'to fra2-edge01:eth1 (metrofibre dark-fibre MF-DF-0815)'."""
+    far = f"to {device}:{port}" if device else f"to {handoff}"
+    return f"{far} ({circuit.provider} {circuit.kind} {circuit.circuit_id})"
 
 
 def _system_files(obj: Device | Server, context: Mapping[str, Any]) -> dict[str, str]:

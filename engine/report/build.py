@@ -63,7 +63,10 @@ def _availability(inv: Inventory | None, options: Options) -> Availability | Non
 
 def _services(assessed: Assessment, today: date) -> tuple[ServiceCoverage, ...]:
     inv = assessed.inventory
-    return sections.services(inv, support.judge(assessed.library, inv, today)) if inv else ()
+    if inv is None:
+        return ()
+    judged = support.judge(assessed.library, inv, today)
+    return sections.services(inv, judged, support.judge_circuits(assessed.library, inv, today))
 
 
 def _no_inventory() -> InventorySection:

@@ -31,6 +31,7 @@ class InventorySection(Model):
     physical_servers: int
     virtual_servers: int
     cables: int
+    circuits: int = 0
     sites: tuple[SiteInventory, ...]
     roles: dict[str, int]
 
@@ -138,7 +139,8 @@ class ContractRow(Model):
     days_left: int
     state: ContractState
     sla: str | None
-    covers: int
+    covers: int  # devices, servers and circuits under the contract
+    circuits: tuple[str, ...] = ()  # the provider circuits under it
     reference: str | None
     portal: str | None
     account: str | None
@@ -159,9 +161,10 @@ class LifecycleRow(Model):
 
 # ---------------------------------------------------------------- SLA coverage
 class DependencyCoverage(Model):
-    kind: Literal["device", "server"]
+    kind: Literal["device", "server", "circuit"]
     name: str
-    via: str | None  # the hypervisor a virtual server is covered through
+    via: str | None  # the hypervisor a virtual server is covered through; the device a
+    # circuit serves the service through
     contract: str | None
     contract_sla: str | None
     state: Literal["covered", "weaker", "uncovered"]

@@ -19,7 +19,7 @@ from engine.report.model import (
     ServiceCoverage,
     SiteInventory,
 )
-from engine.report.support import Support, carrier
+from engine.report.support import CircuitSupport, Support, carrier
 
 SOON, LATER = 90, 180
 
@@ -33,6 +33,7 @@ def inventory_section(inv: Inventory) -> InventorySection:
         physical_servers=sum(1 for s in inv.servers.values() if s.kind is ServerKind.PHYSICAL),
         virtual_servers=sum(1 for s in inv.servers.values() if s.kind is ServerKind.VIRTUAL),
         cables=len(inv.cables),
+        circuits=len(inv.circuits),
         sites=tuple(_site(inv, name, nodes) for name in sorted(inv.sites)),
         roles=dict(sorted(Counter(str(n.role) for n in nodes).items())),
     )
@@ -68,6 +69,7 @@ def contracts(inv: Inventory, today: date) -> tuple[ContractRow, ...]:
 
 def _contract(inv: Inventory, cid: str, c: Contract, today: date) -> ContractRow:
     vendor = inv.vendors.get(c.vendor)
+    circuits = tuple(sorted(n for n, circuit in inv.circuits.items() if circuit.contract == cid))
     contacts = tuple(
         ContactRow(name=p.name, role=p.role, email=p.email, phone=p.phone)
         for p in (vendor.contacts if vendor else [])
@@ -76,7 +78,8 @@ def _contract(inv: Inventory, cid: str, c: Contract, today: date) -> ContractRow
         id=cid, vendor=c.vendor, vendor_name=vendor.name if vendor else c.vendor,
         kind=str(c.kind), starts=c.starts, ends=c.ends, days_left=(c.ends - today).days,
         state=contract_state(c, today), sla=c.sla,
-        covers=len(c.covers.devices) + len(c.covers.servers), reference=c.reference,
+        covers=len(c.covers.devices) + len(c.covers.servers) + len(circuits), circuits=circuits,
+        reference=c.reference,
         portal=vendor.portal if vendor else None, account=vendor.account if vendor else None,
         contacts=contacts,
     )
@@ -110,7 +113,11 @@ def _model(node: Device | Server) -> str:
 
 
 # ---------------------------------------------------------------- SLA coverage
-def services(inv: Inventory, support: Support) -> tuple[ServiceCoverage, ...]:
+def services(
+    inv: Inventory, support: Support, circuits: CircuitSupport | None = None
+) -> tuple[ServiceCoverage, ...]:
+    """Each service's dependencies, and the active circuits its devices terminate (judged as
+    the circuit rules judge them: engine.report.support)."""
     return tuple(
         ServiceCoverage(
             service=name, owner=svc.owner, sla=svc.sla,
@@ -120,10 +127,29 @@ def services(inv: Inventory, support: Support) -> tuple[ServiceCoverage, ...]:
                 for kind, names in (("device", svc.depends_on.devices),
                                     ("server", svc.depends_on.servers))
                 for dep in names
-            ),
+            ) + _circuits(svc.depends_on.devices, name, circuits),
         )
         for name, svc in sorted(inv.services.items())
     )
+
+
+def _circuits(
+    devices: list[str], service: str, circuits: CircuitSupport | None
+) -> tuple[DependencyCoverage, ...]:
+    if circuits is None:
+        return ()
+    rows = []
+    for name, (contract, sla, ends) in sorted(circuits.circuits.items()):
+        via = next((d for d in ends if d in devices), None)
+        if via is None:
+            continue
+        gaps = circuits.gaps.get((name, service), ())
+        state = "uncovered" if name in circuits.uncovered or sla is None else (
+            "weaker" if gaps else "covered"
+        )
+        rows.append(DependencyCoverage(kind="circuit", name=name, via=via, contract=contract,
+                                       contract_sla=sla, state=state, gaps=gaps))
+    return tuple(rows)
 
 
 def _dependency(

@@ -19,9 +19,19 @@ from datetime import date, timedelta
 from itertools import count
 from typing import Any
 
-from engine.model.inventory import DependsOn, Priorities, ServerKind, Service, Sla, SupportHours
+from engine.model.inventory import (
+    Circuit,
+    CircuitStatus,
+    DependsOn,
+    Priorities,
+    ServerKind,
+    Service,
+    Sla,
+    SupportHours,
+)
 from engine.model.layout import Inventory
 from engine.standards import Library
+from engine.standards.builtin.circuits import circuit_sla
 from engine.standards.model import Kind
 from engine.standards.objects import Target
 from engine.standards.registry import Context, Hit, PythonRule, registered
@@ -51,11 +61,11 @@ def judge(library: Library, inventory: Inventory, today: date) -> Support:
     )
 
 
-def _rule(library: Library) -> tuple[PythonRule, Any]:
+def _rule(library: Library, name: str = RULE) -> tuple[PythonRule, Any]:
     for loaded in library.rules:
-        if loaded.rule.assertion.python == RULE and loaded.python is not None:
+        if loaded.rule.assertion.python == name and loaded.python is not None:
             return loaded.python, loaded.params
-    engine_rule = registered()[RULE]
+    engine_rule = registered()[name]
     return engine_rule, engine_rule.params()
 
 
@@ -85,6 +95,41 @@ def _asking_everything(inventory: Inventory) -> Inventory:
 
 def _text(hit: Hit, key: str) -> str:
     return str(hit.values[key])
+
+
+@dataclass(frozen=True)
+class CircuitSupport:
+    """The active circuits as the circuit rules judge them (circuit-service-sla and
+    circuit-contract, SUP-CIRCUIT-SLA and SUP-CIRCUIT-CONTRACT in standards/support.yaml)."""
+
+    circuits: dict[str, tuple[str | None, str | None, tuple[str, ...]]]  # -> (contract, its
+    # SLA: its own, else its contract's; the devices it terminates on)
+    gaps: dict[tuple[str, str], tuple[str, ...]]  # (circuit, service) -> shortfalls
+    uncovered: frozenset[str]  # without a contract in force today
+
+
+def judge_circuits(library: Library, inventory: Inventory, today: date) -> CircuitSupport:
+    active = {n: c for n, c in inventory.circuits.items() if c.status is CircuitStatus.ACTIVE}
+    targets = [Target(Kind.CIRCUIT, name, c) for name, c in active.items()]
+    sla_rule, sla_params = _rule(library, "circuit-service-sla")
+    contract_rule, contract_params = _rule(library, "circuit-contract")
+    shortfalls = sla_rule.check(targets, Context(inventory, today, sla_params))
+    lapsed = contract_rule.check(targets, Context(inventory, today, contract_params))
+    return CircuitSupport(
+        circuits={
+            name: (c.contract, circuit_sla(c, inventory.contracts), _devices(c))
+            for name, c in active.items()
+        },
+        gaps={
+            (h.name, _text(h, "service")): tuple(_text(h, "gaps").split("; "))
+            for h in shortfalls
+        },
+        uncovered=frozenset(h.name for h in lapsed),
+    )
+
+
+def _devices(circuit: Circuit) -> tuple[str, ...]:
+    return tuple(d for d in (circuit.a.device, circuit.b.device) if d is not None)
 
 
 def carrier(inventory: Inventory, kind: str, name: str) -> Key:

@@ -33,6 +33,7 @@ class Kind(StrEnum):
     SITE = "site"
     CABLE = "cable"
     CONTRACT = "contract"
+    CIRCUIT = "circuit"
     SERVICE = "service"
     SLA = "sla"
     VENDOR = "vendor"

@@ -11,7 +11,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine.model.inventory import Cable, Contract, Device, Server, Service, Site, Sla, Vendor
+from engine.model.inventory import (
+    Cable,
+    Circuit,
+    Contract,
+    Device,
+    Server,
+    Service,
+    Site,
+    Sla,
+    Vendor,
+)
 from engine.model.layout import Inventory
 from engine.standards.model import Kind, Selector
 
@@ -21,6 +31,7 @@ KIND_MODELS: dict[Kind, type[BaseModel]] = {
     Kind.SITE: Site,
     Kind.CABLE: Cable,
     Kind.CONTRACT: Contract,
+    Kind.CIRCUIT: Circuit,
     Kind.SERVICE: Service,
     Kind.SLA: Sla,
     Kind.VENDOR: Vendor,
@@ -30,6 +41,7 @@ _TABLES = {
     Kind.SERVER: "servers",
     Kind.SITE: "sites",
     Kind.CONTRACT: "contracts",
+    Kind.CIRCUIT: "circuits",
     Kind.SERVICE: "services",
     Kind.SLA: "slas",
     Kind.VENDOR: "vendors",

@@ -15,7 +15,18 @@ from typing import Any, NamedTuple
 from engine.diagnostics import Pos
 from engine.load.reader import Document
 from engine.load.sourcemap import Layer, SourceMap
-from engine.model.inventory import Cable, Contract, Device, Server, Service
+from engine.model.ifnames import resolve
+from engine.model.inventory import (
+    TRANSPARENT_CIRCUITS,
+    Cable,
+    Circuit,
+    CircuitEnd,
+    CircuitStatus,
+    Contract,
+    Device,
+    Server,
+    Service,
+)
 from engine.model.layout import Inventory
 
 Addr = tuple[int, int]  # (address as int, prefix length)
@@ -36,6 +47,19 @@ class NodeFacts(NamedTuple):
     neighbors: tuple[tuple[int, int], ...]  # (address, remote_as)
     mgmt: int
     credentials: str  # the credential set's name (redaction needs every set in use)
+    platform: str
+    status: str  # lifecycle.status
+    router_id: int | None
+    networks: tuple[Addr, ...]  # what BGP announces
+    statics: tuple[tuple[Addr, int], ...]  # (prefix, next hop)
+    disabled: tuple[str, ...]  # interfaces with `enabled: false`
+    mtus: dict[str, int]  # interfaces with an explicit MTU
+    switchports: dict[str, tuple[str | None, int | None]]  # interfaces with a mode or VLAN
+
+
+def port_of(node: NodeFacts, port: str) -> str | None:
+    """The declared interface a cable or circuit end names, across abbreviations."""
+    return port if port in node.interfaces else resolve(node.platform, port, node.interfaces)
 
 
 class CableFacts(NamedTuple):
@@ -43,7 +67,24 @@ class CableFacts(NamedTuple):
     position: int  # in cabling.yaml's list
     a: tuple[str, str]
     b: tuple[str, str]
-    active: bool
+    active: bool  # not decommissioned: its ends hold their ports
+    connected: bool  # in service (status connected)
+
+
+EndFacts = tuple[str | None, str | None, str | None, Addr | None]  # site, device, port, ipv4
+
+
+class CircuitFacts(NamedTuple):
+    circuit_id: str
+    provider: str
+    kind: str
+    active: bool  # not decommissioned: its ends hold their ports
+    live: bool  # in service (status active)
+    transparent: bool  # the customer's frames end to end: a link between its two ends
+    contract: str | None
+    sla: str | None
+    a: EndFacts
+    b: EndFacts
 
 
 class ContractFacts(NamedTuple):
@@ -66,6 +107,7 @@ def _addr(value: Any) -> Addr | None:
 
 
 def node_facts(kind: str, obj: Device | Server) -> NodeFacts:
+    router_id, networks, statics = _routing(obj)
     vendor: str | None
     if isinstance(obj, Device):
         vendor, server_kind, host = obj.vendor, None, None
@@ -91,6 +133,54 @@ def node_facts(kind: str, obj: Device | Server) -> NodeFacts:
         neighbors,
         int(obj.management.address),
         obj.management.credentials,
+        str(obj.platform),
+        str(obj.lifecycle.status),
+        router_id,
+        networks,
+        statics,
+        tuple(n for n, i in obj.interfaces.items() if not i.enabled),
+        {n: i.mtu for n, i in obj.interfaces.items() if i.mtu is not None},
+        {
+            n: (str(i.mode) if i.mode else None, i.vlan)
+            for n, i in obj.interfaces.items()
+            if i.mode is not None or i.vlan is not None
+        },
+    )
+
+
+Routing = tuple[int | None, tuple[Addr, ...], tuple[tuple[Addr, int], ...]]
+
+
+def _routing(obj: Device | Server) -> Routing:
+    """The router id, the networks BGP announces, the static routes."""
+    if not isinstance(obj, Device):
+        return None, (), ()
+    statics = tuple(
+        ((int(r.prefix.network_address), r.prefix.prefixlen), int(r.next_hop))
+        for r in obj.static_routes
+    )
+    if obj.bgp is None:
+        return None, (), statics
+    networks = tuple((int(n.network_address), n.prefixlen) for n in obj.bgp.networks)
+    return int(obj.bgp.router_id), networks, statics
+
+
+def _end(end: CircuitEnd) -> EndFacts:
+    return (end.site, end.device, end.port, _addr(end.ipv4))
+
+
+def circuit_facts(circuit: Circuit) -> CircuitFacts:
+    return CircuitFacts(
+        circuit.circuit_id,
+        circuit.provider,
+        str(circuit.kind),
+        circuit.status is not CircuitStatus.DECOMMISSIONED,
+        circuit.status is CircuitStatus.ACTIVE,
+        circuit.kind in TRANSPARENT_CIRCUITS,
+        circuit.contract,
+        circuit.sla,
+        _end(circuit.a),
+        _end(circuit.b),
     )
 
 
@@ -101,6 +191,7 @@ def cable_facts(index: int, cable: Cable) -> CableFacts:
         (cable.a.device, cable.a.port),
         (cable.b.device, cable.b.port),
         cable.status != "decommissioned",
+        cable.status == "connected",
     )
 
 
@@ -129,6 +220,7 @@ class Facts:
     servers: dict[str, NodeFacts] = field(default_factory=dict)
     cables: list[CableFacts] = field(default_factory=list)
     contracts: dict[str, ContractFacts] = field(default_factory=dict)
+    circuits: dict[str, CircuitFacts] = field(default_factory=dict)
     services: dict[str, ServiceFacts] = field(default_factory=dict)
     sites: dict[str, str] = field(default_factory=dict)  # name -> timezone
     names: dict[str, set[str]] = field(default_factory=dict)  # group, vendor, sla -> names
@@ -138,13 +230,15 @@ class Facts:
     origins: dict[tuple[str, str], tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
     sources: dict[tuple[str, str], SourceMap] = field(default_factory=dict)
     _docs: dict[str, Document] = field(default_factory=dict)
-    address_rows: list[Any] | None = None  # memo of consistency._interface_addresses
+    address_rows: list[Any] | None = None  # memo of consistency.interface_addresses
+    memo: dict[str, Any] = field(default_factory=dict)  # indexes the checks share, built once
 
     def declared(self, kind: str, name: str) -> bool:
         table: Any = {
             "device": self.devices,
             "server": self.servers,
             "contract": self.contracts,
+            "circuit": self.circuits,
             "service": self.services,
             "site": self.sites,
         }.get(kind) or self.names.get(kind, set())
@@ -207,6 +301,8 @@ def _entries(kind: str, inventory: Inventory, origins: dict[str, list[Any]]) -> 
         return {n: pack(contract_facts(c)) for n, c in inventory.contracts.items()}
     if kind == "service":
         return {n: pack(service_facts(s)) for n, s in inventory.services.items()}
+    if kind == "circuit":
+        return {n: pack(circuit_facts(c)) for n, c in inventory.circuits.items()}
     return [pack(cable_facts(origins[c.id][1], c)) for c in inventory.cables]
 
 
@@ -220,6 +316,8 @@ def add_collection(facts: Facts, kind: str, rel: str, payload: dict[str, Any]) -
         facts.contracts.update({n: ContractFacts(*row) for n, row in entries.items()})
     elif kind == "service":
         facts.services.update({n: ServiceFacts(*row) for n, row in entries.items()})
+    elif kind == "circuit":
+        facts.circuits.update({n: CircuitFacts(*row) for n, row in entries.items()})
     elif kind == "cable":
         facts.cables.extend(CableFacts(*row) for row in entries)
     for name, prefix in payload["origins"].items():

@@ -57,10 +57,25 @@ def _refs(facts: Facts) -> Iterator[Ref]:
             yield "contract", name, ("sla",), "sla", contract.sla
         yield from _list(("contract", name), ("covers", "devices"), "device", contract.devices)
         yield from _list(("contract", name), ("covers", "servers"), "server", contract.servers)
+    yield from _circuit_refs(facts)
     for name, service in facts.services.items():
         yield "service", name, ("sla",), "sla", service.sla
         yield from _list(("service", name), ("depends_on", "devices"), "device", service.devices)
         yield from _list(("service", name), ("depends_on", "servers"), "server", service.servers)
+
+
+def _circuit_refs(facts: Facts) -> Iterator[Ref]:
+    for name, circuit in facts.circuits.items():
+        yield "circuit", name, ("provider",), "vendor", circuit.provider
+        if circuit.contract is not None:
+            yield "circuit", name, ("contract",), "contract", circuit.contract
+        if circuit.sla is not None:
+            yield "circuit", name, ("sla",), "sla", circuit.sla
+        for end, (site, device, _, _) in (("a", circuit.a), ("b", circuit.b)):
+            if site is not None:
+                yield "circuit", name, (end, "site"), "site", site
+            if device is not None:
+                yield "circuit", name, (end, "device"), "node", device
 
 
 def _node_refs(facts: Facts) -> Iterator[Ref]:

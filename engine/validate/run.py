@@ -23,7 +23,7 @@ from engine.model.layout import (
     discover,
 )
 from engine.model.types import NAME_PATTERN
-from engine.validate import consistency, parallel, references
+from engine.validate import consistency, intent, parallel, references
 from engine.validate.cache import Stat, ValidationCache, stat
 from engine.validate.facts import (
     Facts,
@@ -33,6 +33,7 @@ from engine.validate.facts import (
     node_facts,
     pack,
 )
+from engine.validate.names import interface_names
 from engine.validate.schema import check
 
 _NAME = re.compile(NAME_PATTERN)
@@ -116,6 +117,7 @@ def _validate(run: _Run, incremental: bool) -> ValidationResult:
     diags.extend(run.objects(parsing))
     diags.extend(references.check(run.facts))
     diags.extend(consistency.check(run.facts))
+    diags.extend(intent.check(run.facts))
     diags = fold_inherited(diags)
     diags.sort(key=Diagnostic.sort_key)
     if cache is not None:
@@ -223,6 +225,7 @@ class _Run:
         _register(kind, doc, obj, self.inventory, self.groups_doc)
         if obj is None:
             return doc.diagnostics + errors, None, None
+        errors += interface_names(kind, obj, self.inventory.sources[(kind, obj.name)])
         if self.visitor is not None:
             self.visitor.visit_node(kind, obj)
         return doc.diagnostics + errors, pack(node_facts(kind, obj)), obj.name

@@ -9,6 +9,7 @@ from pydantic_core import ErrorDetails
 
 from engine.diagnostics import Diagnostic, Severity, about
 from engine.load.sourcemap import SourceMap
+from engine.model.types import IFNAME_PATTERN, NAME_PATTERN
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -79,8 +80,18 @@ def _diagnostic(err: ErrorDetails, data: Any, source: SourceMap, subject: str) -
     return _make("S201", message, pos, source, subject, path, _hint(err))
 
 
+# what a pattern of the inventory format means, said instead of the regex
+_PATTERNS = {
+    NAME_PATTERN: "must be a name: letters, digits, dot, dash and underscore",
+    IFNAME_PATTERN: "must be an interface name such as eth0, GigabitEthernet0/0/1, "
+    "Gi0/0/1.100, ge-0/0/0.0 or Port-channel10 (letters, digits and / : . _ @ -)",
+}
+
+
 def _message(err: ErrorDetails) -> str:
     msg = err["msg"]
+    if err["type"] == "string_pattern_mismatch":
+        msg = _PATTERNS.get(str((err.get("ctx") or {}).get("pattern")), msg)
     msg = msg.removeprefix("Value error, ")
     value = err.get("input")
     if isinstance(value, str | int | float | bool) and err["type"] not in ("value_error",):

@@ -9,6 +9,7 @@ _FAMILIES = {
     "S": "Schema",
     "R": "References between objects",
     "C": "Consistency across objects",
+    "I": "Intent across objects",
     "T": "Standards files",
 }
 

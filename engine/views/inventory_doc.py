@@ -39,6 +39,8 @@ _ALIASES: tuple[tuple[Any, str], ...] = (
     (t.IPv4, "IPv4 address"),
     (t.IPv4If, "IPv4 address/prefix length"),
     (t.IPv6If, "IPv6 address/prefix length"),
+    (t.IfName, "interface name (the platform's: eth0, GigabitEthernet0/0/1, ge-0/0/0.0)"),
+    (t.Bandwidth, "bandwidth (500M, 1G, 10G)"),
 )
 _PLAIN: dict[Any, str] = {
     str: "text",

@@ -143,13 +143,17 @@ def _days(days: int) -> str:
     return f"{-days} days ago" if days < 0 else f"in {days} days"
 
 
+def _circuits(c: ContractRow) -> str:
+    return f" (circuits {_e(', '.join(c.circuits))})" if c.circuits else ""
+
+
 def _contract_table(rows: tuple[ContractRow, ...]) -> str:
     if not rows:
         return '<p class="empty">No contract ends within 180 days, and none has expired.</p>'
     body = "".join(
         f"<tr><td><b>{_e(c.id)}</b><br><small>{_e(c.reference or '')}</small></td>"
         f"<td>{_e(c.vendor_name)}<br><small>{_e(c.kind)}, SLA {_e(c.sla or '-')}, "
-        f"covers {c.covers}</small></td>"
+        f"covers {c.covers}{_circuits(c)}</small></td>"
         f"<td>{c.ends}<br><span class=\"pill {_PILL[c.state]}\">"
         f"{_e(_days(c.days_left))}</span></td>"
         f"<td>{_contacts(c)}</td></tr>"
@@ -241,17 +245,26 @@ def _services(r: StatusReport) -> str:
     return (
         '<section id="sla"><h2>SLA coverage of business services</h2>'
         "<p>Each service's SLA against the best active support contract of every device and "
-        "server it depends on (a virtual server through its host).</p>"
+        "server it depends on (a virtual server through its host), and against the SLA of "
+        "every active provider circuit its devices terminate.</p>"
         f"<table>{head}{rows}</table></section>"
     )
+
+
+_NO_CONTRACT = {
+    "device": "no active support contract",
+    "server": "no active support contract",
+    "circuit": "no contract in force",
+}
 
 
 def _service_row(s: ServiceCoverage) -> str:
     gaps = [d for d in s.dependencies if d.state != "covered"]
     detail = "".join(
-        f"<div><span class=\"pill {d.state}\">{d.state}</span> {_e(d.name)}"
+        f"<div><span class=\"pill {d.state}\">{d.state}</span> "
+        f"{'circuit ' if d.kind == 'circuit' else ''}{_e(d.name)}"
         f"{' via ' + _e(d.via) if d.via else ''}: "
-        f"{_e(d.contract or 'no active support contract')}"
+        f"{_e(d.contract or _NO_CONTRACT[d.kind])}"
         f"{' (' + _e(d.contract_sla) + ')' if d.contract_sla else ''}"
         f"{': ' + _e('; '.join(d.gaps)) if d.gaps else ''}</div>"
         for d in gaps
@@ -328,7 +341,8 @@ def _inventory(r: StatusReport) -> str:
         for s in inv.sites
     )
     summary = (f"{inv.devices} network devices, {inv.servers} servers ({inv.physical_servers} "
-               f"physical, {inv.virtual_servers} virtual), {inv.cables} cables.")
+               f"physical, {inv.virtual_servers} virtual), {inv.cables} cables, "
+               f"{inv.circuits} provider circuits.")
     return (
         f'<section id="inventory"><h2>Inventory by site and role</h2><p>{summary}</p>'
         f"<table><tr><th>site</th><th>tier</th><th class=\"num\">devices</th>"

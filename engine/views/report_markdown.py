@@ -48,7 +48,8 @@ def _contracts(r: StatusReport) -> list[str]:
     for x in rows:
         people = "; ".join(f"{p.name} ({p.role or '-'}) {p.phone or ''} {p.email or ''}".strip()
                            for p in x.contacts)
-        out.append(f"| {x.id} | {x.vendor_name} | {x.ends} | {x.state} | {people} |")
+        circuits = f" (circuits {', '.join(x.circuits)})" if x.circuits else ""
+        out.append(f"| {x.id}{circuits} | {x.vendor_name} | {x.ends} | {x.state} | {people} |")
     return [*out, ""]
 
 

@@ -68,8 +68,14 @@ def converged(tmp_path_factory: pytest.TempPathFactory, sample: Inventory) -> It
 
 
 def _declared_lldp(sample: Inventory) -> set[tuple[str, str, str, str]]:
-    """Every cable from both ends: (node, port, neighbour, neighbour port)."""
+    """Every cable, and the dark fibre circuit between the sites, from both ends: (node, port,
+    neighbour, neighbour port)."""
     ends = {(c.a.device, c.a.port, c.b.device, c.b.port) for c in sample.cables}
+    ends |= {
+        (c.a.device, c.a.port, c.b.device, c.b.port)
+        for c in sample.circuits.values()
+        if c.a.device and c.a.port and c.b.device and c.b.port
+    }
     return ends | {(b, bp, a, ap) for a, ap, b, bp in ends}
 
 

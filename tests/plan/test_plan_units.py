@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
+from engine.model.inventory import CableEnd
 from engine.model.layout import Inventory
 from engine.plan import cabling
 from engine.plan.drift import classify, drift
@@ -78,10 +80,15 @@ def test_state_changes_name_the_exact_value(inventory: Inventory) -> None:
 
 
 def _lldp_as_declared(inventory: Inventory) -> dict[str, dict[str, list[dict[str, str]]]]:
+    """What LLDP reports over the cables and the sample's dark fibre circuit."""
     lldp: dict[str, dict[str, list[dict[str, str]]]] = {}
-    for c in inventory.cables:
-        lldp.setdefault(c.a.device, {})[c.a.port] = [{"hostname": c.b.device, "port": c.b.port}]
-        lldp.setdefault(c.b.device, {})[c.b.port] = [{"hostname": c.a.device, "port": c.a.port}]
+    links = [(c.a, c.b) for c in inventory.cables] + [
+        (c.a, c.b) for c in inventory.circuits.values()
+    ]
+    for a, b in links:
+        assert a.device and a.port and b.device and b.port
+        lldp.setdefault(a.device, {})[a.port] = [{"hostname": b.device, "port": b.port}]
+        lldp.setdefault(b.device, {})[b.port] = [{"hostname": a.device, "port": a.port}]
     return lldp
 
 
@@ -100,6 +107,63 @@ def test_cabling_wrong_port_missing_and_unexpected(inventory: Inventory) -> None
     lldp["fra1-leaf01"]["eth9"] = [{"hostname": "rogue-switch", "port": "ge-0/0/1"}]
     found = {(f.kind, f.cable) for f in cabling.verify(inventory, lldp)}
     assert found == {("wrong-port", "fra1-c103"), ("missing", cable.id), ("unexpected", None)}
+
+
+def test_cabling_matches_ports_across_abbreviations(inventory: Inventory) -> None:
+    """LLDP of an IOS neighbour reports Gi0/1; the cable declares GigabitEthernet0/1."""
+    spine = inventory.devices["fra1-spine01"]
+    ios = spine.model_copy(
+        update={
+            "name": "fra1-rtr01",
+            "platform": "ios",
+            "interfaces": {"GigabitEthernet0/1": spine.interfaces["eth1"]},
+        }
+    )
+    cable = inventory.cables[0].model_copy(
+        update={"a": CableEnd(device="fra1-rtr01", port="GigabitEthernet0/1")}
+    )
+    changed = dataclasses.replace(
+        inventory,
+        devices={**inventory.devices, "fra1-rtr01": ios},
+        cables=[cable, *inventory.cables[1:]],
+    )
+    lldp = _lldp_as_declared(changed)
+    lldp["fra1-rtr01"] = {"Gi0/1": [{"hostname": cable.b.device, "port": cable.b.port}]}
+    lldp[cable.b.device][cable.b.port] = [{"hostname": "fra1-rtr01", "port": "Gi0/1"}]
+    assert cabling.verify(changed, lldp) == []
+
+
+def test_state_reads_an_abbreviated_interface_as_the_device_lists_it(
+    inventory: Inventory,
+) -> None:
+    spine = inventory.devices["fra1-spine01"]
+    ios = spine.model_copy(
+        update={"platform": "ios", "interfaces": {"Gi0/1": spine.interfaces["eth1"]}, "bgp": None}
+    )
+    itf = spine.interfaces["eth1"]
+    getters = {
+        "interfaces": {
+            "GigabitEthernet0/1": {"description": itf.description, "is_enabled": True}
+        },
+        "interfaces_ip": {
+            "GigabitEthernet0/1": {"ipv4": {str(itf.ipv4.ip): {"prefix_length": 31}}}  # type: ignore[union-attr]
+        },
+        "ntp_servers": {str(s): {} for s in ios.ntp.servers} if ios.ntp else {},
+    }
+    assert state_changes(intended_state(ios), actual_state(ios, getters)) == ()
+
+
+def test_a_dark_fibre_circuit_is_verified_as_a_link(inventory: Inventory) -> None:
+    lldp = _lldp_as_declared(inventory)
+    del lldp["fra1-edge01"]["eth3"], lldp["fra2-edge01"]["eth1"]
+    found = {(f.kind, f.cable, f.message) for f in cabling.verify(inventory, lldp)}
+    assert found == {
+        (
+            "missing",
+            "fra1-fra2-df1",
+            "circuit fra1-fra2-df1: LLDP sees no link fra1-edge01:eth3 <-> fra2-edge01:eth1",
+        )
+    }
 
 
 def _plan(devices: list[DevicePlan]) -> Plan:

@@ -7,6 +7,7 @@ refs/underlay/audit may hold a real drift run, apply records or a trend cache.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -29,9 +30,13 @@ from engine.report import audit
 from engine.report.build import Options, build
 from engine.report.history import CACHE, DECIDING
 from engine.report.model import Compliance, StatusReport
+from engine.report.support import judge_circuits
 from engine.standards import check
+from engine.standards import load as load_standards
+from engine.validate import validate
 from engine.validate.cache import engine_digest
 from engine.views import report_html
+from tests.conftest import REPO_ROOT
 
 TODAY = date(2026, 11, 27)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -95,9 +100,38 @@ def sample_report(sample: Path) -> StatusReport:
 
 def test_inventory_by_site_and_role(sample_report: StatusReport) -> None:
     inv = sample_report.inventory
-    assert (inv.devices, inv.servers, inv.cables) == (10, 8, 18)
+    assert (inv.devices, inv.servers, inv.cables, inv.circuits) == (10, 8, 17, 1)
     assert [(s.site, s.devices, s.servers) for s in inv.sites] == [("fra1", 7, 7), ("fra2", 3, 1)]
     assert inv.roles["access"] == 5
+
+
+def test_circuits_in_contracts_and_sla_coverage(sample_report: StatusReport) -> None:
+    """The dark fibre fra1-fra2 is under FIBRE-2024, and the services on fra1-edge01 depend on
+    it, as SUP-CIRCUIT-SLA judges it (gold: covered)."""
+    fibre = next(c for c in sample_report.contracts if c.id == "FIBRE-2024")
+    assert (fibre.circuits, fibre.covers) == (("fra1-fra2-df1",), 3)
+    webshop = next(s for s in sample_report.services if s.service == "webshop")
+    (circuit,) = [d for d in webshop.dependencies if d.kind == "circuit"]
+    assert (circuit.name, circuit.via, circuit.contract, circuit.contract_sla, circuit.state) == (
+        "fra1-fra2-df1", "fra1-edge01", "FIBRE-2024", "gold", "covered"
+    )
+    backup = next(s for s in sample_report.services if s.service == "backup")
+    assert not [d for d in backup.dependencies if d.kind == "circuit"]
+
+
+def test_a_weaker_or_lapsed_circuit_shows_in_sla_coverage() -> None:
+    """As SUP-CIRCUIT-SLA and SUP-CIRCUIT-CONTRACT judge it: a bronze circuit is weaker than
+    the gold webshop; a circuit whose contract has ended is uncovered."""
+    inventory = validate(REPO_ROOT).inventory
+    fibre = inventory.circuits["fra1-fra2-df1"]
+    library = load_standards(REPO_ROOT)
+    weaker = dataclasses.replace(
+        inventory, circuits={"fra1-fra2-df1": fibre.model_copy(update={"sla": "bronze"})}
+    )
+    judged = judge_circuits(library, weaker, TODAY)
+    assert judged.gaps[("fra1-fra2-df1", "webshop")][0].startswith("availability 99.5%")
+    lapsed = judge_circuits(library, inventory, date(2029, 5, 1))
+    assert lapsed.uncovered == {"fra1-fra2-df1"}
 
 
 def test_compliance_counts_waived_apart(sample_report: StatusReport) -> None:

@@ -10,6 +10,7 @@ organisation publishes its own, under the name a rule file uses in `assert: {pyt
 - support: support-coverage, support-sla, contract-renewal
 - cabling: cable-intersite-media, cable-end-descriptions
 - servers: hypervisor-same-site
+- circuits: circuit-contract, circuit-service-sla, circuit-renewal
 
 `shared` holds their parameters' base and the one extract of the rules across objects.
 """

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from engine.model.ifnames import resolve
 from engine.model.inventory import Cable, Media
 from engine.standards.builtin.shared import Params, extract
 from engine.standards.model import Kind
@@ -53,11 +54,12 @@ def _site(extracts: Extracts, name: str) -> str | None:
 
 
 def _ports(target: Target, params: Any) -> Any:
-    """A cable's ends, or a device's or server's interface descriptions (None: none)."""
+    """A cable's ends, or a device's or server's platform and interface descriptions (None:
+    none)."""
     obj = target.obj
     if isinstance(obj, Cable):
         return ((obj.a.device, obj.a.port), (obj.b.device, obj.b.port))
-    return {name: itf.description for name, itf in obj.interfaces.items()}
+    return (str(obj.platform), {name: itf.description for name, itf in obj.interfaces.items()})
 
 
 @facts_rule(
@@ -69,20 +71,30 @@ def cable_end_descriptions(
     selected: Sequence[tuple[str, str]], extracts: Extracts, ctx: Context
 ) -> Iterator[Hit]:
     """Both cabled interfaces describe the far end as `to NAME:PORT`."""
-    devices, servers = extracts["device"], extracts["server"]
+    devices = extracts["device"]
     for _, cid in selected:
         ends = extracts["cable"][cid]
-        for (device, port), far in (ends, ends[::-1]):
+        for (device, named), far in (ends, ends[::-1]):
             kind = "device" if device in devices else "server"
-            ports = devices.get(device) or servers.get(device) or {}
-            if port not in ports:
+            platform, ports = _interfaces(extracts, device)
+            port = resolve(platform, named, ports)
+            if port is None:
                 continue  # validate reports undeclared ports
             description = ports[port]
-            far_end = f"{far[0]}:{far[1]}"
-            if not names_far_end(description or "", far_end):
+            far_platform, far_ports = _interfaces(extracts, far[0])
+            far_port = resolve(far_platform, far[1], far_ports) or far[1]
+            far_end = f"{far[0]}:{far_port}"
+            spellings = {far_end, f"{far[0]}:{far[1]}"}  # the declared name, or the cable's
+            if not any(names_far_end(description or "", end) for end in spellings):
                 path = ("interfaces", port) + (("description",) if description else ())
                 values = {"port": port, "far_end": far_end, "cable": cid}
                 yield Hit(kind, device, path, values, key=not description)
+
+
+def _interfaces(extracts: Extracts, node: str) -> tuple[str, dict[str, str | None]]:
+    """A device's or server's platform and interface descriptions (none: undeclared)."""
+    found = extracts["device"].get(node) or extracts["server"].get(node)
+    return (str(found[0]), dict(found[1])) if found else ("", {})
 
 
 def names_far_end(description: str, far_end: str) -> bool:

@@ -32,7 +32,7 @@ def _support(
     """(kind, name) -> the active support contracts covering it (as the contracts declare)."""
     wanted, day = {str(k) for k in kinds}, today.toordinal()
     found: dict[tuple[str, str], list[str]] = {}
-    for cid, (kind, starts, ends, _, devices, servers) in extracts["contract"].items():
+    for cid, (kind, starts, ends, _, devices, servers, _) in extracts["contract"].items():
         if kind in wanted and starts <= day <= ends:
             for name in devices:
                 found.setdefault(("device", name), []).append(cid)
@@ -68,10 +68,10 @@ _HOURS = {SupportHours.BUSINESS: 0, SupportHours.EXTENDED: 1, SupportHours.H24X7
 
 def sla_gaps(offered: Sla, needed: Sla) -> list[str]:
     """Where `offered` is weaker than `needed` (empty: at least as strong)."""
-    return _gaps(sla_facts(offered), sla_facts(needed))
+    return gaps_of(sla_facts(offered), sla_facts(needed))
 
 
-def _gaps(offered: SlaFacts, needed: SlaFacts) -> list[str]:
+def gaps_of(offered: SlaFacts, needed: SlaFacts) -> list[str]:
     (o_pct, o_hours, o_p1), (n_pct, n_hours, n_p1) = offered, needed
     gaps = []
     if o_pct < n_pct:
@@ -134,7 +134,7 @@ def support_sla(
         for service, via in carries.items():  # type: ignore[union-attr]
             service_sla = services[service][0]
             needed = slas.get(service_sla)
-            gaps = _gaps(best[2], needed) if needed is not None else []
+            gaps = gaps_of(best[2], needed) if needed is not None else []
             if gaps:
                 values = {
                     "contract": best[0],
