@@ -23,7 +23,7 @@ from engine.plan.model import (
 )
 from engine.plan.state import actual_state, intended_state, state_changes
 from engine.record import GitError
-from engine.render import artifacts_hash
+from engine.render import artifacts_hash, as_rendered
 
 Redact = Callable[[str], str]
 _STATUS_ACTION = {"unreachable": Action.UNREACHABLE, "timeout": Action.UNREACHABLE}
@@ -119,7 +119,8 @@ def _device_plan(
     if state.status != "ok":
         action = _STATUS_ACTION.get(state.status, Action.FAILED)
         return DevicePlan(**base, action=action, error=redact(state.error or state.status))
-    changes = state_changes(intended_state(obj), actual_state(obj, state.getters))
+    shown = as_rendered(inventory, obj)  # as its configuration shows it (circuits' descriptions)
+    changes = state_changes(intended_state(shown), actual_state(shown, state.getters))
     action = Action.UPDATE if state.config_diff.strip() else Action.NOOP
     return DevicePlan(
         **base,

@@ -16,6 +16,7 @@ from engine.render.run import (
     RenderError,
     RenderResult,
     Skipped,
+    as_rendered,
     render,
     render_all,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Rendered",
     "Skipped",
     "artifacts_hash",
+    "as_rendered",
     "render",
     "render_all",
     "render_intended",

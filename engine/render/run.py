@@ -73,7 +73,7 @@ def render(inventory: Inventory, name: str) -> Rendered:
     if profile is None:
         raise RenderError(f"{name}: platform {obj.platform} has no templates; {_supported()}")
     kind: Literal["device", "server"] = "device" if isinstance(obj, Device) else "server"
-    obj = _as_rendered(inventory, obj)
+    obj = as_rendered(inventory, obj)
     context = {"obj": obj, "source": inventory.pos(kind, name).path, "frr_release": FRR_RELEASE}
     return Rendered(
         name=name,
@@ -100,7 +100,7 @@ def render_all(inventory: Inventory, names: list[str] | None = None) -> RenderRe
     return RenderResult(tuple(rendered), tuple(skipped))
 
 
-def _as_rendered(inventory: Inventory, obj: Device | Server) -> Device | Server:
+def as_rendered(inventory: Inventory, obj: Device | Server) -> Device | Server:
     """The object as its configuration shows it: interfaces by the platform's own names
     (Gi0/1 is rendered GigabitEthernet0/1), and a port that terminates an active circuit
     without a description of its own described by the circuit (its far end, provider and

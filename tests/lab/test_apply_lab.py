@@ -279,7 +279,9 @@ class TestFaults:
         self, repo: Path, state_dir: Path, tmp_path: Path
     ) -> None:
         """bgpd refuses a neighbour that is the router's own address ("Can not configure the
-        local system as neighbor"): frr-reload fails at commit and the snapshot is restored."""
+        local system as neighbor"): frr-reload fails at commit and the snapshot is restored.
+        validate catches it first (I604), so the change is forced past the standards gate
+        with --emergency: the device's own refusal is the last line of defence."""
         original = _edit_leaf(repo, "      description: fra1-spine02\n",
                               "      description: fra1-spine02\n    - address: 198.18.1.1\n"
                               "      remote_as: 65011\n")
@@ -287,8 +289,9 @@ class TestFaults:
             plan = _plan(repo, state_dir, tmp_path / "plan.json")
             assert [d.name for d in plan.devices if d.action is Action.UPDATE] == [LEAF]
             before = _running(repo, state_dir, LEAF)
-            report = _apply(repo, tmp_path / "plan.json", state_dir)
+            report = _apply(repo, tmp_path / "plan.json", state_dir, emergency_reason="I604 test")
             assert report.status == "failed"
+            assert any("I604" in f for f in report.overridden_findings), report.overridden_findings
             leaf = report.device(LEAF)
             assert leaf.outcome is Outcome.ROLLED_BACK and "rejected" in leaf.reason
             assert _running(repo, state_dir, LEAF) == before
