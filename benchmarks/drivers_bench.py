@@ -47,15 +47,22 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(runs)
 
 
-def driver_times(state: lab.LabState, inventory: object, platform: str, repeat: int) -> None:
-    name = NODES[platform]
-    cls = get_driver(platform)
+def lab_driver(state: lab.LabState, platform: str) -> UnderlayDriver:
+    """A driver (not yet open) for the platform's benchmark node, as the CLI makes it."""
     args = {
         "key_file": state.private_key,
         "netns": state.mgmt_netns_path,
         "known_hosts": state.known_hosts,
     }
-    driver = cls(state.node(name).mgmt_ip, state.user, "", 10, args)
+    driver: UnderlayDriver = get_driver(platform)(
+        state.node(NODES[platform]).mgmt_ip, state.user, "", 10, args
+    )
+    return driver
+
+
+def driver_times(state: lab.LabState, inventory: object, platform: str, repeat: int) -> None:
+    name = NODES[platform]
+    driver = lab_driver(state, platform)
     print(f"{platform} ({name}): open {timed(driver.open, 1) * 1000:.0f} ms")
     getters = [
         "get_facts",
@@ -113,12 +120,6 @@ def count_commands(session: Session, seen: list[str]) -> None:
 
 def plan_costs(state: lab.LabState, inventory: object, platform: str, rounds: int) -> None:
     name = NODES[platform]
-    cls = get_driver(platform)
-    args = {
-        "key_file": state.private_key,
-        "netns": state.mgmt_netns_path,
-        "known_hosts": state.known_hosts,
-    }
     text = bundle.encode(render(inventory, name).artifacts())  # type: ignore[arg-type]
     getters = GETTERS[platform]
 
@@ -142,7 +143,7 @@ def plan_costs(state: lab.LabState, inventory: object, platform: str, rounds: in
         device_before, control_before = node_cpu(state, name), time.process_time()
         started = time.monotonic()
         for _ in range(rounds):
-            driver = cls(state.node(name).mgmt_ip, state.user, "", 10, args)
+            driver = lab_driver(state, platform)
             driver.open()
             count_commands(driver._live(), channels)
             work(driver)
