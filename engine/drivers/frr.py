@@ -29,13 +29,12 @@ FRR_RELOAD = "/usr/lib/frr/frr-reload.py"
 RUNNING = Section("running", vtysh="show running-config")
 SECTIONS = (
     RUNNING,
-    Section("interface", vtysh="show interface json"),
     Section("bgp-neighbors", vtysh="show bgp vrf all neighbors json"),
     Section("bgp-summary", vtysh="show bgp vrf all summary json"),
 )
 NEEDS = {
     "facts": ("running",),
-    "interfaces": ("interface",),
+    "interfaces": ("running",),  # FRR's descriptions are configuration: no `show interface`
     "bgp_neighbors": ("bgp-neighbors", "bgp-summary"),
     "config": ("running",),
 }
@@ -129,8 +128,12 @@ class FrrDriver(FrrOperational, UnderlayDriver):
         return ""
 
     def _descriptions(self, sections: Mapping[str, str]) -> dict[str, str]:
-        data = _json(sections, "interface")
-        return {name: str(itf.get("description", "")) for name, itf in data.items()}
+        """Every interface's FRR description ("" without one), from the running config: the
+        same values as `show interface json` gives, without another command for zebra."""
+        described = parse.frr_descriptions(sections["running"])
+        return {
+            link["ifname"]: described.get(link["ifname"], "") for link in _json(sections, "links")
+        }
 
     def _vtysh(self, command: str) -> str:
         return self._check(f"vtysh -c {device.q(command)}")

@@ -18,6 +18,22 @@ def strip_banner(running_config: str) -> str:
     return running_config.removeprefix(RUNNING_CONFIG_BANNER)
 
 
+def frr_descriptions(running_config: str) -> dict[str, str]:
+    """FRR's running config -> {interface: description}, for the interfaces that have one.
+    Example: "interface eth1\n description to fra1-spine01:eth1\nexit" -> {"eth1":
+    "to fra1-spine01:eth1"} (`interface eth1 vrf red` is eth1 too)."""
+    found: dict[str, str] = {}
+    current: str | None = None
+    for line in running_config.splitlines():
+        if line.startswith("interface "):
+            current = line.split()[1]
+        elif not line.startswith(" "):
+            current = None
+        elif current is not None and line.startswith(" description "):
+            found[current] = line[len(" description ") :]
+    return found
+
+
 def interfaces(
     links: list[dict[str, Any]], speeds: dict[str, float]
 ) -> dict[str, models.InterfaceDict]:

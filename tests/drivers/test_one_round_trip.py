@@ -94,6 +94,18 @@ def test_a_plan_reads_everything_over_one_channel(
     assert _without_clocks(taken.getters) == _without_clocks(one_by_one)
 
 
+def test_frr_descriptions_from_the_running_config_are_zebras(lab_devices: SampleLab) -> None:
+    """The descriptions the getters take from the running config are `show interface json`'s,
+    for every interface (those without one: "")."""
+    for driver in _open(lab_devices, NODES["frr"]):
+        zebra = driver.cli(["show interface json"], encoding="json")["show interface json"]
+        ours = driver.get_interfaces()
+        assert {n: i["description"] for n, i in ours.items() if n in zebra} == {
+            n: i.get("description", "") for n, i in zebra.items()
+        }
+        assert any(i["description"] for i in ours.values())
+
+
 def _get(driver: UnderlayDriver, name: str) -> Any:
     if name == "config":
         return driver.get_config(retrieve="running")

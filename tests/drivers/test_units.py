@@ -170,6 +170,12 @@ def test_frr_diff_ignores_what_frr_cannot_change_and_block_ends() -> None:
     assert frr_diff(RUNNING, candidate, "/etc/frr/frr.conf") == ""
 
 
+def test_frr_descriptions_come_from_interface_blocks() -> None:
+    text = RUNNING.replace("interface eth1\n", "interface eth1 vrf red\n") + "interface lo\nexit\n"
+    assert parse.frr_descriptions(RUNNING) == {"eth1": "to fra1-leaf01:eth2"}
+    assert parse.frr_descriptions(text) == {"eth1": "to fra1-leaf01:eth2"}
+
+
 def test_frr_diff_drops_a_whole_block_with_its_lines() -> None:
     candidate = RUNNING.replace("interface eth1\n description to fra1-leaf01:eth2\nexit\n", "")
     assert frr_diff(RUNNING, candidate, "f").splitlines()[2:] == [
