@@ -1,7 +1,8 @@
 """`underlay plan` over real lab devices vs `ansible-playbook --check --diff`, same run.
 
 usage (root, lab host ready, ansible-core installed: pip install -e '.[bench]'):
-    python3 benchmarks/bench_plan.py [--nodes 50] [--workers 20] [--skip-sample]
+    python3 benchmarks/bench_plan.py [--nodes 50] [--workers 20] [--repeat 3] [--skip-sample]
+        [--curve 50,100,200]
 
 For the sample organisation (18 nodes) and a generated chain of N FRR routers, it brings up
 the lab, times `underlay plan` (all devices, and FRR devices only), then times the peer a user
@@ -15,10 +16,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from engine import lab
@@ -126,7 +129,13 @@ def ansible_check(repo: Path, state_dir: Path, workers: int, work: Path) -> tupl
                   "--forks", str(workers)], env)
 
 
-def scenario(name: str, repo: Path, workers: int, converged: bool) -> list[str]:
+def median_of(repeat: int, run: Callable[[], tuple[float, int]]) -> tuple[float, int]:
+    """(the median wall time of `repeat` runs, the last run's exit code)."""
+    runs = [run() for _ in range(repeat)]
+    return statistics.median(t for t, _ in runs), runs[-1][1]
+
+
+def scenario(name: str, repo: Path, workers: int, converged: bool, repeat: int) -> list[str]:
     inventory = validate(repo).inventory
     state_dir = Path(tempfile.mkdtemp(prefix="underlay-bench-lab-")) / "state"
     nodes = len(inventory.devices) + len(inventory.servers)
@@ -135,9 +144,11 @@ def scenario(name: str, repo: Path, workers: int, converged: bool) -> list[str]:
     try:
         up = lab.up(lab.lab_spec(inventory, converged=converged).spec, state_dir, timeout=300)
         base = plan_argv(repo, state_dir, workers)
-        all_s, code, peak = measured(base)
-        frr_s, _, _ = measured([*base, "--limit", "platform:frr"])
-        ans_s, ans_code = ansible_check(repo, state_dir, workers, state_dir.parent / "ansible")
+        _, _, peak = measured(base)
+        all_s, code = median_of(repeat, lambda: timed(base))
+        frr_s, _ = median_of(repeat, lambda: timed([*base, "--limit", "platform:frr"]))
+        work = state_dir.parent / "ansible"
+        ans_s, ans_code = median_of(repeat, lambda: ansible_check(repo, state_dir, workers, work))
         rows.append(
             f"| {name} | {nodes} ({frr} FRR) | {up.total_seconds:.1f} s | "
             f"{all_s:.1f} s ({nodes / all_s:.1f}/s, {peak:.0f} MiB) | "
@@ -182,6 +193,7 @@ def main() -> int:
     parser.add_argument("--nodes", type=int, default=50)
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--skip-sample", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command (median)")
     parser.add_argument("--curve", default="50,100,200", help="fleet sizes; '' for none")
     args = parser.parse_args()
     if shutil.which("ansible-playbook") is None:
@@ -191,12 +203,13 @@ def main() -> int:
     print("| lab | nodes | lab up | underlay plan (all; peak memory) | underlay plan (FRR only) "
           "| ansible --check --diff (FRR frr.conf) | ansible / plan (FRR) | |")
     print("|---|---|---|---|---|---|---|---|")
-    rows = [] if args.skip_sample else scenario("sample (brownfield)", REPO, args.workers, False)
+    sample = ("sample (brownfield)", REPO, args.workers, False, args.repeat)
+    rows = [] if args.skip_sample else scenario(*sample)
     for row in rows:
         print(row, flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         repo = chain_inventory(Path(tmp), args.nodes)
-        for row in scenario(f"chain of {args.nodes}", repo, args.workers, True):
+        for row in scenario(f"chain of {args.nodes}", repo, args.workers, True, args.repeat):
             print(row, flush=True)
     if args.curve:
         curve([int(n) for n in args.curve.split(",")], args.workers)
