@@ -32,6 +32,7 @@ from engine.drivers import (
     ReplaceConfigException,
     RollbackError,
     bundle,
+    connection_args,
     get_driver,
 )
 from engine.execute import Executor, Job, Reply
@@ -154,9 +155,7 @@ def recover(driver: NetworkDriver) -> bool:
 
 
 @contextmanager
-def open_driver(
-    target: Target, store: CredentialStore, timeout: float
-) -> Iterator[NetworkDriver]:
+def open_driver(target: Target, store: CredentialStore, timeout: float) -> Iterator[NetworkDriver]:
     """An open driver with the credentials `store` resolves; ConnectionException when the
     device cannot be reached."""
     creds = store.resolve(target.credentials)
@@ -165,9 +164,13 @@ def open_driver(
         creds.username,
         creds.password or "",
         timeout=int(timeout),
-        optional_args={"port": target.port, "key_file": creds.key_file}
-        | ({"netns": creds.netns} if creds.netns else {})
-        | {"known_hosts": creds.known_hosts},
+        optional_args=connection_args(
+            target.platform,
+            port=target.port,
+            key_file=creds.key_file,
+            netns=creds.netns,
+            known_hosts=creds.known_hosts,
+        ),
     )
     driver.open()
     try:

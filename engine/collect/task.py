@@ -16,6 +16,7 @@ from engine.drivers import (
     ConnectTimeoutError,
     HostKeyError,
     bundle,
+    connection_args,
     get_driver,
 )
 
@@ -147,15 +148,14 @@ def _driver(task: Task) -> NetworkDriver:
         params.username,
         params.password or "",
         timeout=int(extras.get("timeout", 30)),
-        optional_args=_reach(params.port, extras.get("key_file"), extras.get("netns"))
-        | {"known_hosts": extras.get("known_hosts", ())},
+        optional_args=connection_args(
+            str(host.platform),
+            port=params.port,
+            key_file=extras.get("key_file"),
+            netns=extras.get("netns"),
+            known_hosts=extras.get("known_hosts", ()),
+        ),
     )
-
-
-def _reach(port: int | None, key_file: str | None, netns: str | None) -> dict[str, Any]:
-    """optional_args for the driver; `netns` only where set (underlay's drivers know it)."""
-    args: dict[str, Any] = {"port": port, "key_file": key_file}
-    return args | ({"netns": netns} if netns else {})
 
 
 def _compare(driver: NetworkDriver, intended: str | None) -> tuple[str, str | None]:
@@ -190,4 +190,11 @@ def _status(exc: Exception) -> Status:
 
 
 def _message(exc: Exception) -> str:
-    return str(exc) or type(exc).__name__
+    """The error's words, and those of what it stands for where a driver replaced one with
+    its own (napalm's "Cannot connect to X" for netmiko's "Server '[X]:22' not found in
+    known_hosts")."""
+    words = str(exc) or type(exc).__name__
+    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    if cause is not None and str(cause) and str(cause) not in words:
+        return f"{words}: {cause}"
+    return words

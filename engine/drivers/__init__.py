@@ -27,7 +27,7 @@ from engine.drivers.errors import (
 )
 from engine.drivers.frr import FrrDriver
 from engine.drivers.linux import LinuxDriver
-from engine.drivers.registry import BUILTIN, ENTRY_POINT_GROUP, get_driver
+from engine.drivers.registry import BUILTIN, ENTRY_POINT_GROUP, connection_args, get_driver
 
 __all__ = [
     "BUILTIN",
@@ -49,5 +49,6 @@ __all__ = [
     "RollbackError",
     "UnderlayDriver",
     "bundle",
+    "connection_args",
     "get_driver",
 ]

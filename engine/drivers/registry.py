@@ -17,12 +17,16 @@ A third-party package adds a platform with an entry point:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
 
 import napalm
 from napalm.base import NetworkDriver
 from napalm.base.exceptions import ModuleImportError
 
+from engine.drivers.base import UnderlayDriver
 from engine.drivers.errors import DriverNotFound
 from engine.drivers.frr import FrrDriver
 from engine.drivers.linux import LinuxDriver
@@ -64,3 +68,33 @@ def _entry_point(platform: str) -> type[NetworkDriver] | None:
                 )
             return loaded
     return None
+
+
+def connection_args(
+    platform: str,
+    *,
+    port: int | None,
+    key_file: str | None,
+    netns: str | None,
+    known_hosts: Sequence[str],
+) -> dict[str, Any]:
+    """The optional_args that reach a device and check its pinned host key before any
+    authentication, whichever driver serves `platform`. underlay's drivers take the pinned
+    files (`known_hosts`, searched in order) and the namespace to connect from. NAPALM's SSH
+    drivers built on netmiko (ios, nxos_ssh, ...) take netmiko's strict checking against the
+    first pinned file that exists (paramiko's RejectPolicy: an unknown or changed key fails
+    the connection after the key exchange, before authentication; with no file at all, every
+    key is unknown). Example: connection_args("ios", port=22, key_file=None, netns=None,
+    known_hosts=["infra/inventory/known_hosts"]) -> {"port": 22, "key_file": None,
+    "ssh_strict": True, "system_host_keys": False, "alt_host_keys": True, "alt_key_file":
+    "infra/inventory/known_hosts"}"""
+    args: dict[str, Any] = {"port": port, "key_file": key_file}
+    if issubclass(get_driver(platform), UnderlayDriver):
+        return args | ({"netns": netns} if netns else {}) | {"known_hosts": tuple(known_hosts)}
+    pinned = next((str(p) for p in known_hosts if Path(p).is_file()), None)
+    return args | {
+        "ssh_strict": True,
+        "system_host_keys": False,
+        "alt_host_keys": pinned is not None,
+        "alt_key_file": pinned or "",
+    }

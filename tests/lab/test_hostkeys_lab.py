@@ -24,6 +24,7 @@ import pytest
 
 from engine import lab
 from engine.cli import exits
+from engine.collect.task import _message
 from engine.drivers import ssh
 from engine.drivers.hostkeys import KnownHosts, describe
 from engine.lab.host import make_key
@@ -257,3 +258,42 @@ def test_control_a_pinned_host_gets_the_password(
     requests = attacker.requests()
     assert any("method password" in line for line in requests), requests
     assert any(f"Accepted password for {LAB_USER}" in line for line in requests), requests
+
+
+def test_napalms_own_ssh_drivers_are_pinned_too(state_dir: Path, attacker: Attacker) -> None:
+    """NAPALM's ios driver (netmiko under it) with the arguments underlay gives it, against the
+    attacker's sshd with a password: netmiko's strict check against the lab's pins (none for
+    this port) fails the connection after the key exchange - no authentication request."""
+    from engine import netns  # noqa: PLC0415
+    from engine.drivers import connection_args, get_driver  # noqa: PLC0415
+
+    paths = lab.LabPaths(state_dir)
+    args = connection_args(
+        "ios", port=ATTACKER_PORT, key_file=None, netns=None, known_hosts=[str(paths.known_hosts)]
+    )
+    assert args["ssh_strict"] and args["alt_key_file"] == str(paths.known_hosts)
+    driver = get_driver("ios")(
+        "198.18.0.12", LAB_USER, LAB_PASSWORD, timeout=10, optional_args=args
+    )
+    with netns.inside(paths.mgmt_netns_path), pytest.raises(Exception) as refused:
+        driver.open()  # the thread's connection is made in the lab's management namespace
+    cause = refused.value.__context__  # napalm: "Cannot connect to ..." from netmiko's error
+    assert "not found in known_hosts" in str(cause), (refused.value, cause)
+    assert attacker.requests() == []
+    assert "KEX done" in attacker.log.read_text(errors="replace")
+    assert "not found in known_hosts" in _message(refused.value)  # what a plan shows
+
+
+def test_connection_args_per_driver(tmp_path: Path) -> None:
+    """underlay's drivers get the pinned files themselves; a netmiko driver the first that
+    exists, or none (every key unknown)."""
+    from engine.drivers import connection_args  # noqa: PLC0415
+
+    ours = connection_args("frr", port=22, key_file="k", netns="/run/netns/x", known_hosts=["a"])
+    assert ours == {"port": 22, "key_file": "k", "netns": "/run/netns/x", "known_hosts": ("a",)}
+    pinned = tmp_path / "known_hosts"
+    pinned.write_text("")
+    ios = connection_args("ios", port=22, key_file=None, netns=None, known_hosts=["/no", pinned])
+    assert ios["alt_key_file"] == str(pinned) and ios["alt_host_keys"] and ios["ssh_strict"]
+    nothing = connection_args("ios", port=22, key_file=None, netns=None, known_hosts=["/no"])
+    assert nothing["ssh_strict"] and not nothing["alt_host_keys"]
