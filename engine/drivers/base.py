@@ -232,11 +232,13 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
     def _snapshot(self, candidate: str | None, getters: Sequence[str]) -> Snapshot:
         """See Extensions.snapshot."""
         files, main = self._split(candidate) if candidate is not None else ({}, None)
-        need = Needs(
-            ("pending", *self._main_sections(main)), tuple(sorted(files)), (device.MANIFEST,)
+        need = (
+            Needs(("pending",))
+            if candidate is None
+            else Needs(
+                ("pending", *self._main_sections(main)), tuple(sorted(files)), (device.MANIFEST,)
+            )
         )
-        if candidate is None:
-            need = Needs(("pending",))
         read = self._read(*getters, extra=need, mutex=True)
         values = {g: self._getter(g, read) for g in getters}
         pending = read["pending"].strip() == "yes"
@@ -558,8 +560,10 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
     def _read_files(self, paths: list[str]) -> dict[str, str | None]:
         if not paths:
             return {}
-        out = self._sudo(device.read_files_script(paths))
-        return device.parse_read_files(paths, out)
+        found = snapshot.parse_files(
+            self._read(extra=Needs(files=tuple(paths)))[snapshot.FILES_SECTION]
+        )
+        return {path: found.get(path) for path in paths}
 
 
 class Extensions:

@@ -89,24 +89,6 @@ def q(text: str) -> str:
     return shlex.quote(text)
 
 
-def read_files_script(paths: Sequence[str]) -> str:
-    """Prints one line per path: `+<base64 of the content>` or `-` when there is no file."""
-    quoted = " ".join(q(p) for p in paths)
-    return (
-        f"for p in {quoted}; do\n"
-        '  if [ -f "$p" ]; then printf +; base64 -w0 < "$p"; echo; else echo -; fi\n'
-        "done\n"
-    )
-
-
-def parse_read_files(paths: Sequence[str], stdout: str) -> dict[str, str | None]:
-    lines = stdout.splitlines()
-    return {
-        path: base64.b64decode(line[1:]).decode() if line.startswith("+") else None
-        for path, line in zip(paths, lines, strict=True)
-    }
-
-
 def candidate_dir(session: str) -> str:
     return f"{CANDIDATES}/{session}"
 
@@ -132,7 +114,7 @@ def lock_script(holder: Holder, ttl: int) -> str:
         f'{_sq(holder.describe)}" >> {LOG}',
         "  fi",
         "fi",
-        f"printf '%s %s %s %s\\n' {holder.session} \"$expires\" \"$conn\" "
+        f'printf \'%s %s %s %s\\n\' {holder.session} "$expires" "$conn" '
         f"{q(holder.describe)} > {LOCK}.tmp",
         f"mv -f {LOCK}.tmp {LOCK}",
     )
@@ -204,7 +186,7 @@ def commit_script(
         f'fail() {{ echo "$1 failed:" >&2; tail -n 5 {LOG} >&2; '
         f"sh {ROLLBACK_DIR}/rollback.sh >&2; exit {RESTORED_EXIT}; }}",
         _holds(holder),
-        f"if {pending_script().strip()}; then echo \"a commit is pending confirmation: "
+        f'if {pending_script().strip()}; then echo "a commit is pending confirmation: '
         f'$(cat {PENDING_OWNER} 2>/dev/null)" >&2; exit {PENDING_EXIT}; fi',
         *_snapshot(paths, main),
         *(f"{step} || fail {q(what)}" for step, what in steps),

@@ -14,6 +14,7 @@ fails (a daemon that is not running), so when that process fails each command ru
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Sequence
@@ -63,8 +64,6 @@ def files_section(paths: Sequence[str], *, listed: Sequence[str] = ()) -> Sectio
 
 def parse_files(text: str) -> dict[str, str | None]:
     """A files section -> {path: content, None when absent}; the first line of a path wins."""
-    import base64  # noqa: PLC0415 - only here
-
     found: dict[str, str | None] = {}
     for line in text.splitlines():
         path, _, data = line.rpartition(" ")
