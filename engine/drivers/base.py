@@ -552,6 +552,9 @@ class UnderlayDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no ty
     def _packages(self) -> dict[str, str]:
         raise NotImplementedError  # only the linux driver reads packages
 
+    def _onboard(self) -> Any:
+        raise NotImplementedError  # import connects with the linux driver
+
     def _managed_paths(self) -> list[str]:
         """The managed files present on the device (when no candidate says which)."""
         listing = self._check(f"ls -1 {AUTHORIZED_KEYS_DIR} 2>/dev/null || true").split()
@@ -587,6 +590,12 @@ class Extensions:
     def packages(self) -> dict[str, str]:
         """Installed packages (servers). Example: {"openssh-server": "1:9.2p1-2+deb12u3"}"""
         return self._driver._packages()
+
+    def onboard(self) -> Any:
+        """linux (any Linux userland, FRR's too): what `underlay import` reads of a device, in
+        ONE round trip: an engine.drivers.linux.Onboarding (the platform, FRR's running config,
+        the getters, the managed files, LLDP with the neighbours' management addresses)."""
+        return self._driver._onboard()
 
     def snapshot(self, candidate: str | None, getters: Sequence[str]) -> Snapshot:
         """Everything a plan needs of the device in ONE round trip (one script, one SSH

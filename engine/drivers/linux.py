@@ -9,12 +9,13 @@ getent and dpkg-query.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from napalm.base import models
 
-from engine.drivers import bundle, snapshot
-from engine.drivers.base import MANAGED_FILES, Needs, UnderlayDriver
+from engine.drivers import bundle, parse, snapshot
+from engine.drivers.base import MANAGED_FILES, Needs, UnderlayDriver, _json
 from engine.drivers.operational import LinuxOperational
 from engine.drivers.snapshot import Section
 from engine.render.platforms import AUTHORIZED_KEYS_DIR
@@ -29,11 +30,43 @@ SECTIONS = (
     Section("passwd", shell="getent passwd"),
     Section("groups", shell=f"getent group {' '.join(ADMIN_GROUPS)} || true"),
 )
+# What `underlay import` reads besides the getters: FRR's running config when FRR's daemons
+# answer (the platform is learnt from it), the OS release, the hardware, the packages installed
+# on purpose (apt-mark showmanual: not every dependency).
+ONBOARD_SECTIONS = (
+    Section("frr", shell="vtysh -c 'show running-config' 2>/dev/null || true", root=True),
+    Section("release", shell='. /etc/os-release; echo "$ID"; echo "$VERSION_ID"'),
+    Section("hardware", shell="nproc; sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo"),
+    Section("manual", shell="apt-mark showmanual 2>/dev/null || true"),
+)
+ONBOARD_GETTERS = ("facts", "interfaces", "interfaces_ip", "users", "config")
 NEEDS = {
     "facts": Needs(("os", "model")),
     "users": Needs(("passwd", "groups"), listed=(KEYS,)),
     "config": Needs(files=MANAGED_FILES, listed=(KEYS,)),
 }
+
+
+@dataclass(frozen=True)
+class Onboarding:
+    """What `underlay import` learns of a device in one round trip. Example:
+    Onboarding(platform="frr", frr_config="frr version 8.4.4\\n...end\\n", os_id="debian",
+    os_version="12", cpus=2, memory_mb=3925, packages=("chrony", "frr"), getters={"facts":
+    {...}, "interfaces": {...}, "interfaces_ip": {...}, "users": {...}, "config": {...}},
+    files={"/etc/issue.net": "Authorised access only\\n"}, lldp={"eth1": [{...}]},
+    lldp_addresses={"eth1": ["198.18.0.11"]})"""
+
+    platform: str  # "frr" when FRR's daemons answer vtysh, else "linux"
+    frr_config: str  # FRR's running config (banner stripped); "" when no FRR runs
+    os_id: str  # /etc/os-release ID and VERSION_ID
+    os_version: str
+    cpus: int
+    memory_mb: int
+    packages: tuple[str, ...]  # installed on purpose
+    getters: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # managed files present, by path
+    lldp: dict[str, Any] = field(default_factory=dict)  # get_lldp_neighbors_detail()
+    lldp_addresses: dict[str, list[str]] = field(default_factory=dict)  # port -> mgmt addrs
 
 
 class LinuxDriver(LinuxOperational, UnderlayDriver):
@@ -104,6 +137,30 @@ class LinuxDriver(LinuxOperational, UnderlayDriver):
             name: {"level": 15 if admin else 0, "password": "", "sshkeys": _keys(keys.get(name))}
             for name, admin in sorted(users.items())
         }
+
+    def _onboard(self) -> Onboarding:
+        """See Extensions.onboard."""
+        sections = self._read(
+            *ONBOARD_GETTERS, extra=Needs(("lldp",), MANAGED_FILES, (KEYS,)), also=ONBOARD_SECTIONS
+        )
+        frr = parse.strip_banner(sections["frr"]) if "frr version" in sections["frr"] else ""
+        os_id, os_version = [*sections["release"].split("\n"), "", ""][:2]
+        cpus, memory = [*sections["hardware"].split(), "0", "0"][:2]
+        files = snapshot.parse_files(sections[snapshot.FILES_SECTION])
+        lldp = _json(sections, "lldp", empty=True)
+        return Onboarding(
+            platform="frr" if frr else "linux",
+            frr_config=frr,
+            os_id=os_id.strip(),
+            os_version=os_version.strip(),
+            cpus=int(cpus),
+            memory_mb=int(memory) // 1024,
+            packages=tuple(sorted(sections["manual"].split())),
+            getters={name: self._getter(name, sections) for name in ONBOARD_GETTERS},
+            files={p: c for p, c in sorted(files.items()) if c is not None},
+            lldp=dict(parse.lldp_detail(lldp)),
+            lldp_addresses=parse.lldp_addresses(lldp),
+        )
 
     def _packages(self) -> dict[str, str]:
         """Installed packages (Extensions.packages; napalm has no such getter). Example:

@@ -90,6 +90,18 @@ def lldp_detail(data: dict[str, Any]) -> models.LLDPNeighborsDetailDict:
     return result
 
 
+def lldp_addresses(data: dict[str, Any]) -> dict[str, list[str]]:
+    """`lldpcli -f json0 show neighbors details` -> the management addresses each neighbour
+    advertises, by local port. Example: {"eth1": ["198.18.0.11"]}"""
+    result: dict[str, list[str]] = {}
+    for block in data.get("lldp", []):
+        for itf in block.get("interface", []):
+            for chassis in itf.get("chassis") or []:
+                found = [str(a.get("value", "")) for a in chassis.get("mgmt-ip") or []]
+                result.setdefault(itf["name"], []).extend(a for a in found if a)
+    return result
+
+
 def _first(items: list[dict[str, Any]] | None, key: str = "value") -> str:
     return str(items[0].get(key, "")) if items else ""
 

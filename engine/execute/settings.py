@@ -15,6 +15,9 @@ engine.monitoring.settings'.
     monitoring:                       # see engine/monitoring/settings.py, docs/monitoring.md
       prometheus: {url: http://198.18.0.1:9090}
 
+    onboarding:                       # `underlay import` (docs/import.md)
+      allowed: [10.20.0.0/16]         # the only addresses import contacts (management ranges)
+
 A broker that needs a password is named by $UNDERLAY_BROKER_URL (it overrides `broker`):
 secrets never live in the repository. A repository without the file runs every device task
 in the calling process. The file lies outside inventory/, so changing who runs the tasks
@@ -26,6 +29,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -86,6 +90,17 @@ class Execution(Frozen):
         return (os.environ if env is None else env).get(BROKER_ENV) or self.broker
 
 
+class Onboarding(Frozen):
+    """Where `underlay import` may connect. Example: Onboarding(allowed=[IPv4Network(
+    "198.18.0.0/15")])"""
+
+    allowed: list[IPv4Network] = Field(
+        default=[],
+        description="the management ranges import may contact; an address outside them is "
+        "refused (none listed: only what --allow names)",
+    )
+
+
 class Settings(Frozen):
     """The whole file (underlay.yaml)."""
 
@@ -93,6 +108,9 @@ class Settings(Frozen):
     monitoring: MonitoringSettings = Field(
         default=MonitoringSettings(),
         description="the Prometheus and Alertmanager of the infrastructure (docs/monitoring.md)",
+    )
+    onboarding: Onboarding = Field(
+        default=Onboarding(), description="where `underlay import` may connect (docs/import.md)"
     )
 
 
@@ -110,7 +128,7 @@ def load(repo: Path) -> Loaded:
     doc = read_file(path, SETTINGS_FILE)
     if doc.ok and doc.data is None:
         return Loaded(Settings(), [])
-    if not doc.ok or not expect_mapping(doc, "execution, monitoring"):
+    if not doc.ok or not expect_mapping(doc, "execution, monitoring, onboarding"):
         return Loaded(None, list(doc.diagnostics))
     model, problems = check(Settings, doc.data, SourceMap((Layer(doc, ()),)), "settings")
     return Loaded(model, problems)

@@ -413,11 +413,11 @@ class Server(Common):
 class Site(Model):
     description: str
     """What the site is."""
-    address: str
-    """The postal address."""
+    address: str | None = None
+    """The postal address (None: not recorded yet, e.g. a site `underlay import` made)."""
     timezone: str = Field(description="IANA time zone, e.g. Europe/Berlin")
-    tier: SiteTier
-    """Hq, datacenter, branch or colocation."""
+    tier: SiteTier | None = None
+    """Hq, datacenter, branch or colocation (None: not recorded yet)."""
 
 
 class CableEnd(Model):
@@ -433,10 +433,10 @@ class Cable(Model):
     """One end."""
     b: CableEnd
     """The other end."""
-    media: Media
-    """The cable type."""
-    length_m: Annotated[float, Field(gt=0, le=100_000)]
-    """The length in metres."""
+    media: Media | None = None
+    """The cable type (None: not recorded yet; LLDP, which finds cables, cannot tell)."""
+    length_m: Annotated[float, Field(gt=0, le=100_000)] | None = None
+    """The length in metres (None: not recorded yet)."""
     speed: Speed
     """The link speed."""
     status: CableStatus = CableStatus.CONNECTED

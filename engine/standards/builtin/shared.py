@@ -41,7 +41,8 @@ def _service(obj: Service) -> Any:
 
 
 def _cable(obj: Cable) -> Any:
-    return ((obj.a.device, obj.a.port), (obj.b.device, obj.b.port), str(obj.media))
+    media = str(obj.media) if obj.media is not None else "not recorded"
+    return ((obj.a.device, obj.a.port), (obj.b.device, obj.b.port), media)
 
 
 def _server(obj: Server) -> Any:
