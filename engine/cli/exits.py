@@ -42,6 +42,7 @@ FAULTS: dict[str, Fault] = {
     "engine.lab.errors.LabError": Fault(PROBLEMS, "{command}: ", traceback=True),  # host or lab
     "engine.scaffold.create.InitRefused": Fault(PROBLEMS, "{command}: "),  # not empty
     "engine.drivers.hostkeys.KnownHostsError": Fault(PROBLEMS, None),  # path:line:col: ...
+    "engine.onboard.targets.AddressError": Fault(PROBLEMS, None),  # path:line:col: ...
     "engine.cli.output.OutputError": Fault(FAULT, "{command}: "),  # --out somewhere unwritable
     "engine.errors.UsageError": Fault(FAULT, "usage error: "),
     "engine.errors.EngineError": Fault(FAULT, "error: ", traceback=True),

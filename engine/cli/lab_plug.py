@@ -15,14 +15,14 @@ needs none, and a fresh clone's `lab up && plan` verifies every node.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from engine.lab import LAB_RANGE, LabNotUpError, LabPaths, read_state, require_running
-from engine.lab.inventory import lives_in_lab
+from engine.lab import LAB_RANGE, LabNotUpError, LabPaths, is_up, read_state, require_running
+from engine.lab.inventory import NOT_RUNNING, lives_in_lab
 from engine.model.layout import Inventory
 from engine.monitoring.api import Api
 from engine.secrets import Credentials, CredentialStore, Source
@@ -37,6 +37,24 @@ def credential_store(repo: Path, inventory: Inventory, state_dir: Path) -> Crede
     mgmt = str(paths.mgmt_netns_path)  # whichever source a credential comes from
     return CredentialStore(
         repo, inventory, sources=(lab,), netns=mgmt, known_hosts=(paths.known_hosts,)
+    )
+
+
+def address_store(repo: Path | None, addresses: Sequence[str], state_dir: Path) -> CredentialStore:
+    """The credentials to reach `addresses` before any inventory names them (`underlay
+    import`): the lab's among them, with its host keys and namespace, when they are all lab
+    addresses (LabNotUpError, before any connection, when the lab is down)."""
+    if not addresses or not all(ip_address(a) in LAB_RANGE for a in addresses):
+        return CredentialStore(repo)
+    if not is_up(state_dir):
+        raise LabNotUpError(NOT_RUNNING)
+    lab = lab_credentials(state_dir)
+    paths = LabPaths(state_dir)
+    return CredentialStore(
+        repo,
+        sources=(lab,),
+        netns=str(paths.mgmt_netns_path),
+        known_hosts=(paths.known_hosts,),
     )
 
 

@@ -33,6 +33,7 @@ GROUPS: dict[str, dict[str, str]] = {
     },
     "pipeline_cmds": {"pipeline": "run a declared CI pipeline (pipelines/NAME.yaml)"},
     "init_cmds": {"init": "scaffold a new infrastructure repository in PATH"},
+    "import_cmds": {"import": "a repository built or extended from live devices (onboarding)"},
     "worker_cmds": {"worker": "a Celery worker: runs the device tasks of a site's queue"},
 }
 COMMANDS: dict[str, str] = {name: text for group in GROUPS.values() for name, text in group.items()}

@@ -78,8 +78,8 @@ def collect_device(task: Task, intended: str | None) -> Result:
         state = DeviceState(
             host.name,
             str(host.platform),
-            _status(exc),
-            _message(exc),
+            status_of(exc),
+            message_of(exc),
             None,
             "",
             {},
@@ -177,7 +177,7 @@ def _get(driver: NetworkDriver, name: str) -> Any:
     return getattr(driver, f"get_{name}")()
 
 
-def _status(exc: Exception) -> Status:
+def status_of(exc: Exception) -> Status:
     if isinstance(exc, HostKeyError):
         return "hostkey"
     if isinstance(exc, ConnectAuthError):
@@ -189,7 +189,7 @@ def _status(exc: Exception) -> Status:
     return "error"
 
 
-def _message(exc: Exception) -> str:
+def message_of(exc: Exception) -> str:
     """The error's words, and those of what it stands for where a driver replaced one with
     its own (napalm's "Cannot connect to X" for netmiko's "Server '[X]:22' not found in
     known_hosts")."""

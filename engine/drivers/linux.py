@@ -35,8 +35,17 @@ SECTIONS = (
 # on purpose (apt-mark showmanual: not every dependency).
 ONBOARD_SECTIONS = (
     Section("frr", shell="vtysh -c 'show running-config' 2>/dev/null || true", root=True),
-    Section("release", shell='. /etc/os-release; echo "$ID"; echo "$VERSION_ID"'),
-    Section("hardware", shell="nproc; sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo"),
+    Section(
+        "release",
+        shell='. /etc/os-release; echo "$ID"; echo "$VERSION_ID"; '
+        "cat /etc/timezone 2>/dev/null || echo",
+    ),
+    Section(
+        "hardware",
+        shell="nproc; sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo; "
+        "systemd-detect-virt 2>/dev/null || echo none; "
+        "cat /sys/class/dmi/id/sys_vendor 2>/dev/null || echo",
+    ),
     Section("manual", shell="apt-mark showmanual 2>/dev/null || true"),
 )
 ONBOARD_GETTERS = ("facts", "interfaces", "interfaces_ip", "users", "config")
@@ -60,8 +69,11 @@ class Onboarding:
     frr_config: str  # FRR's running config (banner stripped); "" when no FRR runs
     os_id: str  # /etc/os-release ID and VERSION_ID
     os_version: str
+    timezone: str  # /etc/timezone ("" when the host has none)
     cpus: int
     memory_mb: int
+    virtualization: str  # systemd-detect-virt: "none" on bare metal, else kvm, vmware, ...
+    vendor: str  # the hardware vendor as DMI names it ("" without DMI)
     packages: tuple[str, ...]  # installed on purpose
     getters: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # managed files present, by path
@@ -144,8 +156,8 @@ class LinuxDriver(LinuxOperational, UnderlayDriver):
             *ONBOARD_GETTERS, extra=Needs(("lldp",), MANAGED_FILES, (KEYS,)), also=ONBOARD_SECTIONS
         )
         frr = parse.strip_banner(sections["frr"]) if "frr version" in sections["frr"] else ""
-        os_id, os_version = [*sections["release"].split("\n"), "", ""][:2]
-        cpus, memory = [*sections["hardware"].split(), "0", "0"][:2]
+        os_id, os_version, timezone = [*sections["release"].split("\n"), "", "", ""][:3]
+        cpus, memory, virt, vendor = [*sections["hardware"].split("\n"), "0", "0", "", ""][:4]
         files = snapshot.parse_files(sections[snapshot.FILES_SECTION])
         lldp = _json(sections, "lldp", empty=True)
         return Onboarding(
@@ -153,8 +165,11 @@ class LinuxDriver(LinuxOperational, UnderlayDriver):
             frr_config=frr,
             os_id=os_id.strip(),
             os_version=os_version.strip(),
-            cpus=int(cpus),
-            memory_mb=int(memory) // 1024,
+            timezone=timezone.strip(),
+            cpus=int(cpus or 0),
+            memory_mb=int(memory or 0) // 1024,
+            virtualization=virt.strip() or "none",
+            vendor=vendor.strip(),
             packages=tuple(sorted(sections["manual"].split())),
             getters={name: self._getter(name, sections) for name in ONBOARD_GETTERS},
             files={p: c for p, c in sorted(files.items()) if c is not None},

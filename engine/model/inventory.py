@@ -437,8 +437,8 @@ class Cable(Model):
     """The cable type (None: not recorded yet; LLDP, which finds cables, cannot tell)."""
     length_m: Annotated[float, Field(gt=0, le=100_000)] | None = None
     """The length in metres (None: not recorded yet)."""
-    speed: Speed
-    """The link speed."""
+    speed: Speed | None = None
+    """The link speed (None: not recorded yet)."""
     status: CableStatus = CableStatus.CONNECTED
     """Planned, connected or decommissioned."""
 

@@ -67,13 +67,17 @@ class Identity:
     def problems(self) -> list[str]:
         found = []
         if not SITE.match(self.site):
-            found.append(f"--site {self.site!r}: a site name is lower-case letters and digits, "
-                         "starting with a letter (at most 16), e.g. hq1")
+            found.append(
+                f"--site {self.site!r}: a site name is lower-case letters and digits, "
+                "starting with a letter (at most 16), e.g. hq1"
+            )
         if not DOMAIN.match(self.domain):
             found.append(f"--domain {self.domain!r}: not a DNS domain such as corp.example.com")
         if not self.organisation.strip() or any(c in _NOT_IN_NAME for c in self.organisation):
-            found.append(f"--organisation {self.organisation!r}: one line of plain text, "
-                         "e.g. \"Example Corp Ltd\"")
+            found.append(
+                f"--organisation {self.organisation!r}: one line of plain text, "
+                'e.g. "Example Corp Ltd"'
+            )
         return found
 
 
@@ -84,18 +88,23 @@ class Created:
     commit: str | None  # the initial commit, when git was available
 
 
-def create(path: Path, today: date, identity: Identity | None = None) -> Created:
-    """`identity` None: the organisation is named after the folder."""
+def create(
+    path: Path, today: date, identity: Identity | None = None, *, example: bool = True
+) -> Created:
+    """`identity` None: the organisation is named after the folder. `example` False: no
+    example inventory (`underlay import --out` fills it from the devices)."""
     who = identity or Identity(path.resolve().name)
     if who.problems():
         raise InitRefused("; ".join(who.problems()))
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise InitRefused(f"{path} is not empty: init only creates a new repository "
-                          "(choose a new or empty folder)")
+        raise InitRefused(
+            f"{path} is not empty: init only creates a new repository "
+            "(choose a new or empty folder)"
+        )
     path.mkdir(parents=True, exist_ok=True)
     values = _dates(today) | {"name": path.resolve().name, "organisation": who.organisation,
                               "site": who.site, "domain": who.domain}  # fmt: skip
-    _templates(path, values)
+    _templates(path, values, example=example)
     _standards(path, values)
     schemagen.write(path / "schemas")
     _pipelines(path)
@@ -118,11 +127,13 @@ def _write(target: Path, text: str) -> None:
     target.write_text(text, encoding="utf-8")
 
 
-def _templates(path: Path, values: dict[str, str]) -> None:
+def _templates(path: Path, values: dict[str, str], *, example: bool) -> None:
     root = resources.files("engine.scaffold") / "templates"
     with resources.as_file(root) as folder:
         for src in sorted(p for p in folder.rglob("*") if p.is_file()):
             rel = Template(src.relative_to(folder).as_posix()).safe_substitute(values)
+            if not example and rel.startswith("inventory/"):
+                continue
             target = ".gitignore" if rel == "gitignore" else rel
             text = Template(src.read_text(encoding="utf-8")).safe_substitute(values)
             _write(path / target, text)
@@ -155,6 +166,7 @@ def _git_init(path: Path) -> str | None:
     repo = git.Repo.init(path, initial_branch="main")
     repo.git.add("--all")
     author = git.Actor("underlay init", "underlay@localhost")
-    commit = repo.index.commit("Initial infrastructure repository (underlay init)",
-                               author=author, committer=author)
+    commit = repo.index.commit(
+        "Initial infrastructure repository (underlay init)", author=author, committer=author
+    )
     return commit.hexsha

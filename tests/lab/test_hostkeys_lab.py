@@ -24,7 +24,7 @@ import pytest
 
 from engine import lab
 from engine.cli import exits
-from engine.collect.task import _message
+from engine.collect.task import message_of
 from engine.drivers import ssh
 from engine.drivers.hostkeys import KnownHosts, describe
 from engine.lab.host import make_key
@@ -281,7 +281,7 @@ def test_napalms_own_ssh_drivers_are_pinned_too(state_dir: Path, attacker: Attac
     assert "not found in known_hosts" in str(cause), (refused.value, cause)
     assert attacker.requests() == []
     assert "KEX done" in attacker.log.read_text(errors="replace")
-    assert "not found in known_hosts" in _message(refused.value)  # what a plan shows
+    assert "not found in known_hosts" in message_of(refused.value)  # what a plan shows
 
 
 def test_connection_args_per_driver(tmp_path: Path) -> None:
