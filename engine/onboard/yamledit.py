@@ -299,11 +299,12 @@ def _remove(root: CommentedMap, path: tuple[Key, ...]) -> None:
 # ruamel keeps the comment lines after a value with the last scalar written before them (on
 # the key of a mapping, slot 2; on the index of a list, slot 0): the lines above a key are
 # the end of its predecessor's comment. A comment token reads "[eol comment]\n[lines...]".
+# After a flow collection (`[a, b]`) they are the next key's own, so nothing moves.
 
 
 def _slot(node: Any, key: Key) -> tuple[list[Any], int]:
     value = node[key]
-    if isinstance(value, CommentedMap | CommentedSeq) and len(value):
+    if isinstance(value, CommentedMap | CommentedSeq) and len(value) and not value.fa.flow_style():
         return _slot(value, list(value)[-1] if isinstance(value, CommentedMap) else len(value) - 1)
     if isinstance(node, CommentedMap):
         return node.ca.items.setdefault(key, [None, None, None, None]), 2
@@ -322,12 +323,13 @@ def _take_following(node: Any, key: Key) -> str:
 
 
 def _give_following(node: Any, key: Key, following: str) -> None:
+    """Appends comment lines after `key`'s value (after those it already has)."""
     if not following:
         return
     items, n = _slot(node, key)
     token = items[n]
-    own = token.value.partition("\n")[0] if token is not None else ""
-    _put(items, n, f"{own}\n{following}")
+    before = str(token.value) if token is not None else "\n"
+    _put(items, n, before + following)
 
 
 def _drop_comment_above(node: Any, before: Key) -> None:

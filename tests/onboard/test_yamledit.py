@@ -175,7 +175,8 @@ def test_keyed_neighbors(repo: Path) -> None:
 def test_own_key_removed_with_its_comments(repo: Path) -> None:
     file = repo / "inventory/devices/fra1-leaf01.yaml"
     text = file.read_text().replace(
-        "  eth3:\n", "  # to the hypervisor\n  eth3:  # rack B03\n    # jumbo frames\n"
+        "  eth3:\n",
+        "  # cabled ports\n\n  # to the hypervisor\n  eth3:  # rack B03\n    # jumbo frames\n",
     )
     text = text.replace("bgp:\n", "# the underlay\nbgp:\n")
     file.write_text(text)
@@ -193,10 +194,13 @@ def test_own_key_removed_with_its_comments(repo: Path) -> None:
         "-    mtu: 9000",
         "-    ipv4: 198.18.2.0/31",
     ]
-    assert "# the underlay\nbgp:\n" in file.read_text()
+    assert "ipv4: 198.18.1.9/31\n  # cabled ports\n\n# the underlay\nbgp:\n" in file.read_text()
 
 
 def test_new_key_after_its_predecessor_in_the_models(repo: Path) -> None:
+    file = repo / "inventory/devices/fra1-leaf01.yaml"
+    file.write_text(file.read_text().replace("bgp:\n", "# the underlay\nbgp:\n"))
+    subprocess.run([*GIT, "commit", "-qam", "comment"], cwd=repo, check=True)
     live = _live(repo)
     live["tags"] = ["fabric", "frr", "bgp", "rack-b03"]
     live["interfaces"]["eth4"] = {"enabled": False}
@@ -209,7 +213,8 @@ def test_new_key_after_its_predecessor_in_the_models(repo: Path) -> None:
         "+    enabled: false",
         "+tags: [fabric, frr, bgp, rack-b03]",
     ]
-    text = (repo / "inventory/devices/fra1-leaf01.yaml").read_text()
+    text = file.read_text()
+    assert "tags: [fabric, frr, bgp, rack-b03]\n# the underlay\nbgp:\n" in text
     # the models' order: tags follows interfaces (no key between them in this file)
     assert text.index("interfaces:") < text.index("tags:") < text.index("bgp:")
     assert _fields(_inventory(repo), LEAF) == live
