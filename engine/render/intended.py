@@ -1,9 +1,9 @@
 """The intended configurations of one run, rendered once: what collect, plan and apply take.
 
-    intended = render_intended(inventory, ["fra1-leaf01", "fra1-db01"])
-    intended["fra1-leaf01"]        # {"/etc/frr/frr.conf": "frr version 8.4.4\n...", ...}
-    intended.hash("fra1-leaf01")   # the plan's candidate_hash of those artifacts
-    "fra1-ios01" in intended       # False: its platform has no templates (it is not compared)
+intended = render_intended(inventory, ["fra1-leaf01", "fra1-db01"])
+intended["fra1-leaf01"]        # {"/etc/frr/frr.conf": "frr version 8.4.4\n...", ...}
+intended.hash("fra1-leaf01")   # the plan's candidate_hash of those artifacts
+"fra1-ios01" in intended       # False: its platform has no templates (it is not compared)
 """
 
 from __future__ import annotations

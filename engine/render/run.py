@@ -12,7 +12,7 @@ import jinja2
 
 from engine.errors import EngineError
 from engine.model.ifnames import canonical, resolve
-from engine.model.inventory import Circuit, CircuitStatus, Device, Server
+from engine.model.inventory import Circuit, CircuitStatus, Common, Device, Server
 from engine.model.layout import Inventory
 from engine.render import order
 from engine.render.platforms import (
@@ -141,7 +141,14 @@ def circuit_description(
     return f"{far} ({circuit.provider} {circuit.kind} {circuit.circuit_id})"
 
 
-def _system_files(obj: Device | Server, context: Mapping[str, Any]) -> dict[str, str]:
+def system_files(obj: Common, source: str) -> dict[str, str]:
+    """The managed system files of `obj` by device path, their header naming `source` (the
+    object's file): what `render` gives a device or server, and what `underlay import`
+    compares a device's own files with."""
+    return _system_files(obj, {"obj": obj, "source": source})
+
+
+def _system_files(obj: Common, context: Mapping[str, Any]) -> dict[str, str]:
     files = {
         path: _template(template).render(context)
         for path, (template, needs) in SYSTEM_FILES.items()
