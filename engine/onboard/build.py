@@ -410,9 +410,9 @@ def _groups(built: Built, share: int, taken: set[str]) -> None:
                 holders[(key, canon)].add(name)
                 values[(key, canon)] = obj[key]
     bundles: dict[frozenset[str], dict[str, Any]] = defaultdict(dict)
-    for (key, canon), members in holders.items():
-        if len(members) >= share:
-            bundles[frozenset(members)][key] = values[(key, canon)]
+    for (key, canon), holding in holders.items():
+        if len(holding) >= share:
+            bundles[frozenset(holding)][key] = values[(key, canon)]
     named = sorted(bundles.items(), key=lambda kv: (-len(kv[0]), sorted(kv[0])))
     for number, (members, shared) in enumerate(named, 1):
         group = _group_name(members, built, number, taken)

@@ -51,8 +51,10 @@ def addresses(
         found += _from_file(path)
     for text in subnets:
         found += _from_subnet(text)
-    seen: set[IPv4Address] = set()
-    return [w for w in found if not (w.address in seen or seen.add(w.address))]
+    unique: dict[IPv4Address, Wanted] = {}
+    for w in found:
+        unique.setdefault(w.address, w)
+    return list(unique.values())
 
 
 def within(

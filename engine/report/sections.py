@@ -43,7 +43,9 @@ def _site(inv: Inventory, name: str, nodes: list[Device | Server]) -> SiteInvent
     here = [n for n in nodes if n.site == name]
     site = inv.sites[name]
     return SiteInventory(
-        site=name, description=site.description, tier=str(site.tier) if site.tier else "not recorded",
+        site=name,
+        description=site.description,
+        tier=str(site.tier) if site.tier else "not recorded",
         devices=sum(1 for n in here if isinstance(n, Device)),
         servers=sum(1 for n in here if isinstance(n, Server)),
         roles=dict(sorted(Counter(str(n.role) for n in here).items())),

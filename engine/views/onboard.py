@@ -86,7 +86,7 @@ def json_view(report: ImportReport) -> str:
                 "notes": list(f.notes),
             }
             for f in report.findings()
-        ],  # fmt: skip
+        ],
         "round_trip": [
             {"name": f.name, "detail": f.detail, "diff": list(f.notes)} for f in report.round_trip
         ],
@@ -97,6 +97,11 @@ def json_view(report: ImportReport) -> str:
         "written": list(report.written),
     }
     return json.dumps(data, indent=2) + "\n"
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {"address": f.address, "name": f.name, "outcome": f.outcome, "detail": f.detail,
+            "notes": list(f.notes)}  # fmt: skip
 
 
 def _summary(report: ImportReport) -> str:
