@@ -23,14 +23,14 @@ from typing import Any
 from engine.drivers.config_diff import frr_diff
 from engine.drivers.parse import strip_banner
 from engine.model.frrtext import Node, parse
-from engine.model.inventory import Device
+from engine.model.inventory import Device, Platform
 from engine.model.layout import Inventory
 from engine.render import FRR_RELEASE, PROFILES, render
 from engine.render.verbatim import layout
 
 # a line with one of these words carries a secret: never written to the inventory
 SECRET_WORDS = frozenset({"password", "key-string", "authentication-key", "message-digest-key"})
-CONFIG_PATH = PROFILES["frr"].config_path or "/etc/frr/frr.conf"  # type: ignore[index]
+CONFIG_PATH = PROFILES[Platform.FRR].config_path or "/etc/frr/frr.conf"
 
 
 @dataclass(frozen=True)
