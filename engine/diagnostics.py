@@ -109,6 +109,11 @@ CODES: dict[str, CodeInfo] = {
         "Two interfaces of one device name the same port across abbreviations "
         "(Gi0/1 and GigabitEthernet0/1).",
     ),
+    "S207": CodeInfo(
+        "verbatim configuration unreadable",
+        "A device's `verbatim` text is not its platform's syntax (FRR: one space of "
+        "indentation a level, under a section's header line), or its platform takes none.",
+    ),
     # R: references between objects
     "R301": CodeInfo("dangling reference", "A name refers to an object that is not declared."),
     "R302": CodeInfo("name mismatch", "A device or server file must be named after its object."),

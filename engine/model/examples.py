@@ -82,6 +82,12 @@ users:
     role: admin
     ssh_keys:
       - "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExamplePublicKeyOnly000000000000000000 netops@example"
+verbatim: |
+  ip prefix-list PARTNER seq 5 permit 203.0.113.0/24
+  !
+  route-map PARTNER-IN permit 10
+   match ip address prefix-list PARTNER
+  exit
 tags: [fabric, bgp]
 """,
     ),

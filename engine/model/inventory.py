@@ -380,6 +380,11 @@ class Device(Common):
     """Static routes."""
     snmp: Snmp | None = None
     """SNMP settings."""
+    verbatim: str | None = None
+    """Configuration the model does not express, in the platform's own syntax (FRR: as `show
+    running-config` prints it, sections with their header lines, one space a level); merged
+    into the rendered configuration section by section (docs/import.md). `underlay import`
+    keeps here what it cannot model."""
 
 
 class Server(Common):

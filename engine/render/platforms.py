@@ -6,8 +6,11 @@ vendor is a template folder plus one entry here, never a branch in the renderer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from engine.frozen import Frozen
 from engine.model.inventory import Platform
+from engine.render import verbatim
 
 # The FRR release whose `show running-config` the frr templates reproduce byte for byte. It is
 # the `frr version` line too: FRR stamps its own release there, whatever the file said.
@@ -22,6 +25,9 @@ class PlatformProfile(Frozen):
     config_template: str | None  # None: the platform's config is only its managed files
     config_path: str | None  # where the config lives on the device, for --out and drivers
     system_files: bool  # a Linux userland whose /etc files the linux driver manages
+    # (rendered, verbatim) -> the config with the device's `verbatim` merged in; None: the
+    # platform takes no verbatim configuration
+    merge_verbatim: Callable[[str, str], str] | None = None
 
 
 PROFILES: dict[Platform, PlatformProfile] = {
@@ -32,6 +38,7 @@ PROFILES: dict[Platform, PlatformProfile] = {
             config_template="frr/frr.conf.j2",
             config_path="/etc/frr/frr.conf",
             system_files=True,
+            merge_verbatim=verbatim.merge,
         ),
         PlatformProfile(
             platform=Platform.LINUX, config_template=None, config_path=None, system_files=True

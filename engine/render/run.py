@@ -20,6 +20,7 @@ from engine.render.platforms import (
     FRR_RELEASE,
     PROFILES,
     SYSTEM_FILES,
+    PlatformProfile,
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -79,12 +80,25 @@ def render(inventory: Inventory, name: str) -> Rendered:
         name=name,
         kind=kind,
         platform=str(obj.platform),
-        config=_template(profile.config_template).render(context)
-        if profile.config_template
-        else None,
+        config=_config(profile, obj, context),
         config_path=profile.config_path,
         files=_system_files(obj, context) if profile.system_files else {},
     )
+
+
+def _config(
+    profile: PlatformProfile, obj: Device | Server, context: Mapping[str, Any]
+) -> str | None:
+    """The platform's config from its template, with the device's `verbatim` merged in."""
+    if not profile.config_template:
+        return None
+    config = _template(profile.config_template).render(context)
+    extra = obj.verbatim if isinstance(obj, Device) else None
+    if not extra:
+        return config
+    if profile.merge_verbatim is None:
+        raise RenderError(f"{obj.name}: platform {obj.platform} takes no verbatim configuration")
+    return profile.merge_verbatim(config, extra)
 
 
 def render_all(inventory: Inventory, names: list[str] | None = None) -> RenderResult:

@@ -35,6 +35,7 @@ from engine.validate.facts import (
 )
 from engine.validate.names import interface_names
 from engine.validate.schema import check
+from engine.validate.verbatim import verbatim
 
 _NAME = re.compile(NAME_PATTERN)
 _GROUPS = "inventory/groups.yaml"
@@ -225,7 +226,8 @@ class _Run:
         _register(kind, doc, obj, self.inventory, self.groups_doc)
         if obj is None:
             return doc.diagnostics + errors, None, None
-        errors += interface_names(kind, obj, self.inventory.sources[(kind, obj.name)])
+        source = self.inventory.sources[(kind, obj.name)]
+        errors += interface_names(kind, obj, source) + verbatim(kind, obj, source)
         if self.visitor is not None:
             self.visitor.visit_node(kind, obj)
         return doc.diagnostics + errors, pack(node_facts(kind, obj)), obj.name

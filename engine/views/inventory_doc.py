@@ -136,7 +136,7 @@ def rows(model: type[BaseModel], prefix: str = "") -> Iterator[Row]:
     for name, info in model.model_fields.items():
         hint, path = _required(hints[name]), f"{prefix}{name}"
         nested, step = _nested(hint)
-        meaning = (info.description or "").rstrip(".")
+        meaning = " ".join((info.description or "").split()).rstrip(".")  # one table row
         meaning = meaning[:1].upper() + meaning[1:]
         example = "(the fields below)" if nested is not None else ""
         yield path, type_text(hint), info.is_required(), meaning, example
