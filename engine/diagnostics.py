@@ -168,6 +168,11 @@ CODES: dict[str, CodeInfo] = {
     "C416": CodeInfo(
         "duplicate circuit id", "Two circuits have the same provider and circuit id."
     ),
+    "C417": CodeInfo(
+        "virtual server without host",
+        "A virtual server does not name its hypervisor (`host`) yet, e.g. one `underlay "
+        "import` found: what runs on which host stays unknown until it is recorded.",
+    ),
     # I: intent across objects: what keeps the network from coming up as declared
     "I601": CodeInfo(
         "link MTU mismatch",

@@ -43,10 +43,18 @@ ONBOARD_SECTIONS = (
     Section(
         "hardware",
         shell="nproc; sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo; "
-        "systemd-detect-virt 2>/dev/null || echo none; "
+        'v=$(systemd-detect-virt --vm 2>/dev/null); echo "${v:-none}"; '
         "cat /sys/class/dmi/id/sys_vendor 2>/dev/null || echo",
     ),
-    Section("manual", shell="apt-mark showmanual 2>/dev/null || true"),
+    # apt-mark showmanual's answer (installed, not marked auto-installed) without its 0.5 s
+    Section(
+        "manual",
+        shell="{ awk '/^Package: /{p=$2} /^Auto-Installed: 1/{print \"auto\", p}' "
+        "/var/lib/apt/extended_states 2>/dev/null; "
+        "dpkg-query -W -f='${db:Status-Abbrev} ${Package}\\n' 2>/dev/null "
+        "| awk '$1 ~ /^ii/ {print \"inst\", $2}'; } "
+        "| awk '$1 == \"auto\" {a[$2] = 1; next} !($2 in a) {print $2}'",
+    ),
 )
 ONBOARD_GETTERS = ("facts", "interfaces", "interfaces_ip", "users", "config")
 NEEDS = {

@@ -48,6 +48,7 @@ DEFAULT_ROLES = {
     "server": (
         ("*hv*", "hypervisor"),
         ("*db*", "database"),
+        ("*dr*", "database"),  # the naming standard: dr, a standby replica
         ("*web*", "web"),
         ("*app*", "application"),
         ("*backup*", "backup"),
@@ -414,8 +415,8 @@ def _groups(built: Built, share: int, taken: set[str]) -> None:
         if len(holding) >= share:
             bundles[frozenset(holding)][key] = values[(key, canon)]
     named = sorted(bundles.items(), key=lambda kv: (-len(kv[0]), sorted(kv[0])))
-    for number, (members, shared) in enumerate(named, 1):
-        group = _group_name(members, built, number, taken)
+    for members, shared in named:
+        group = _group_name(members, built, shared, taken)
         taken.add(group)
         built.groups[group] = {k: shared[k] for k in SHARED if k in shared}
         for name in sorted(members):
@@ -425,7 +426,10 @@ def _groups(built: Built, share: int, taken: set[str]) -> None:
             obj.setdefault("groups", []).append(group)
 
 
-def _group_name(members: frozenset[str], built: Built, number: int, taken: set[str]) -> str:
+def _group_name(
+    members: frozenset[str], built: Built, shared: Iterable[str], taken: set[str]
+) -> str:
+    """baseline (every object), network-devices, servers, else the fields it holds (ntp)."""
     if members == set(built.objects()):
         name = "baseline"
     elif members == set(built.devices):
@@ -433,12 +437,11 @@ def _group_name(members: frozenset[str], built: Built, number: int, taken: set[s
     elif members == set(built.servers):
         name = "servers"
     else:
-        sites = {built.objects()[m]["site"] for m in members}
-        name = f"{sites.pop()}-common" if len(sites) == 1 else f"common-{number}"
-    name = f"imported-{name}" if name in taken else name
+        name = "-".join(k for k in SHARED if k in shared)
+    base, number = name, 1
     while name in taken:
         number += 1
-        name = f"imported-common-{number}"
+        name = f"{base}-{number}"
     return name
 
 

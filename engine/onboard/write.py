@@ -24,7 +24,7 @@ from typing import Any
 import paramiko
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from engine.drivers.hostkeys import pin
 from engine.model.layout import KNOWN_HOSTS
@@ -77,8 +77,12 @@ def write(repo: Path, built: Built, *, today: date, existing: Iterable[str] = ()
 
 
 def ordered(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys in KEY_ORDER; an OS release quoted (YAML would read 12 as a number)."""
     rank = {k: i for i, k in enumerate(KEY_ORDER)}
-    return dict(sorted(obj.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+    found = dict(sorted(obj.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+    if "os" in found:
+        found["os"] = {**found["os"], "version": DoubleQuotedScalarString(found["os"]["version"])}
+    return found
 
 
 def dump(data: Any) -> str:
@@ -92,7 +96,7 @@ def dump(data: Any) -> str:
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 100
+    yaml.width = 4096  # a long value (an SSH key) stays on its line
     return yaml
 
 
@@ -108,7 +112,7 @@ def _styled(value: Any) -> Any:
         if value and scalars and len(", ".join(map(str, value))) < FLOW_WIDTH:
             seq.fa.set_flow_style()
         return seq
-    if isinstance(value, str) and "\n" in value:
+    if isinstance(value, str) and "\n" in value and not isinstance(value, DoubleQuotedScalarString):
         return LiteralScalarString(value)
     return value
 

@@ -215,10 +215,12 @@ def _hypervisors(facts: Facts) -> Iterator[Diagnostic]:
             continue
         if server.host is None:
             yield diag(
-                "C403",
-                f"{subject}: a virtual server needs `host` (its hypervisor)",
+                "C417",
+                f"{subject}: a virtual server whose hypervisor (`host`) is not recorded",
                 facts.pos("server", name, ("kind",)),
                 subject,
+                "add `host: NAME` (a physical hypervisor of the inventory)",
+                severity=Severity.WARNING,
             )
             continue
         host = facts.servers.get(server.host)
