@@ -76,11 +76,12 @@ def _new(args: argparse.Namespace, out: Output, found: Any, built: Any) -> int:
 def _into(
     args: argparse.Namespace, out: Output, repo: Path, inventory: Any, found: Any, built: Any
 ) -> int:
+    from engine.onboard.drift import object_drift  # noqa: PLC0415
     from engine.onboard.write import write  # noqa: PLC0415
     from engine.onboard.yamledit import apply_changes, render_changes  # noqa: PLC0415
 
     have = {*inventory.devices, *inventory.servers}
-    changes = _changes(repo, inventory, built, have)
+    changes = object_drift(repo, inventory, built)
     if args.diff or args.accept:
         unknown = sorted(set(args.accept or ()) - have)
         if unknown:
@@ -103,32 +104,6 @@ def _into(
             f"({', '.join(names)}): `--diff` shows how, `--accept NAME...` takes them"
         )
     return _report(args, out, repo, found, built, written, round_trip)
-
-
-def _changes(repo: Path, inventory: Any, built: Any, have: set[str]) -> list[Any]:
-    """Per existing object, what its device runs that the repository states otherwise."""
-    from engine.onboard.yamledit import object_changes  # noqa: PLC0415
-
-    changes: list[Any] = []
-    for name, live in sorted(built.objects().items()):
-        if name not in have:
-            continue
-        obj = inventory.node(name)
-        kind = "device" if name in inventory.devices else "server"
-        file = repo / inventory.pos(kind, name).path
-        mine = obj.model_dump(mode="json", exclude_none=True)
-        compared = {k: v for k, v in live.items() if k in COMPARED}
-        groups = [(g, inventory.groups.get(g, {})) for g in obj.groups]
-        repo_fields = {k: v for k, v in mine.items() if k in COMPARED}
-        changes += object_changes(file, repo_fields, compared, groups)
-    return changes
-
-
-# what --diff compares: what the devices tell for sure (not the rules' site and role)
-COMPARED = frozenset(
-    {"interfaces", "bgp", "static_routes", "ntp", "syslog", "dns", "banner", "users",
-     "verbatim"}
-)  # fmt: skip
 
 
 def _owner(change: Any) -> str:

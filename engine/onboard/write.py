@@ -64,7 +64,9 @@ def write(repo: Path, built: Built, *, today: date, existing: Iterable[str] = ()
             written.append(rel)
     for attr, (rel, key, schema) in COLLECTIONS.items():
         entries: Mapping[str, Any] = getattr(built, attr)
-        if entries and _merge_mapping(repo / rel, key, schema, entries):
+        if (entries or not (repo / rel).exists()) and _merge_mapping(
+            repo / rel, key, schema, entries
+        ):
             written.append(rel)
     if built.cables and _merge_cables(repo / CABLING, built.cables):
         written.append(CABLING)
@@ -129,7 +131,7 @@ def _merge_mapping(path: Path, key: str, schema: str, entries: Mapping[str, Any]
     if table is None:
         table = data[key] = CommentedMap()
     new = {k: v for k, v in entries.items() if k not in table}
-    if not new:
+    if not new and path.is_file():
         return False
     for k, v in sorted(new.items()):
         table[k] = _styled(v)
