@@ -118,9 +118,8 @@ class TestNewRepository:
         groups = _yaml(new / "inventory" / "groups.yaml")["groups"]
         assert groups["baseline"]["dns"]["domain"] == "corp.northwind.example"
         assert len((new / "inventory" / "known_hosts").read_text().splitlines()) == 18
-        log = subprocess.run(
-            ["git", "-C", str(new), "log", "--format=%s"], capture_output=True, text=True, check=True
-        ).stdout.splitlines()
+        git = ["git", "-C", str(new), "log", "--format=%s"]
+        log = subprocess.run(git, capture_output=True, text=True, check=True).stdout.splitlines()
         assert log[0].startswith("Import 10 devices and 8 servers")
         assert "| 198.18.0.11 | fra1-spine01 | imported |" in (tmp_path / "IMPORT.md").read_text()
 
