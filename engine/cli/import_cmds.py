@@ -44,7 +44,9 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     store = address_store(repo, [str(w.address) for w in inside], args.lab_state_dir)
     credentials = store.resolve(args.credentials)  # SecretsError before any device
     pinned = KnownHosts.read(store.known_hosts)
-    rules = Rules(args.credentials, tuple(args.site or ()), tuple(args.role or ()), args.share)
+    rules = Rules(
+        args.credentials, tuple(args.site_rule or ()), tuple(args.role_rule or ()), args.share
+    )
     options = Options(workers=args.workers, timeout=args.timeout, follow=args.follow)
     found = discover(
         wanted, allowed, credentials, pinned, options, progress=lambda r: _progress(out, r)
@@ -269,7 +271,7 @@ def register(parsers: Mapping[str, argparse.ArgumentParser]) -> None:
         "HOPS hops (default 0)",
     )
     p.add_argument(
-        "--site",
+        "--site-rule",
         action="append",
         type=_rule,
         metavar="SITE=RULE",
@@ -277,7 +279,7 @@ def register(parsers: Mapping[str, argparse.ArgumentParser]) -> None:
         " default: the hostname's prefix before '-'",
     )
     p.add_argument(
-        "--role",
+        "--role-rule",
         action="append",
         type=_rule,
         metavar="ROLE=GLOB",

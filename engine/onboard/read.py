@@ -20,13 +20,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engine.collect.task import message_of, status_of
-from engine.drivers import connection_args, get_driver, ssh
+from engine.drivers import CommandErrorException, connection_args, get_driver, ssh
 from engine.drivers.hostkeys import KnownHosts, describe, line
 from engine.onboard.targets import Wanted
 from engine.secrets import Credentials
 
 # hostkey: the key is not the one pinned for the address: refused before authentication
-ReadStatus = Literal["ok", "unreachable", "auth_failed", "timeout", "hostkey", "error"]
+# unknown_platform: it answers SSH, but not as a Linux shell (a network OS's own CLI)
+ReadStatus = Literal[
+    "ok", "unreachable", "auth_failed", "timeout", "hostkey", "unknown_platform", "error"
+]
 PLATFORM = "linux"  # the driver import connects with; onboard() tells FRR from the rest
 
 
@@ -83,6 +86,12 @@ def read_address(
             file = Path(tmp) / "known_hosts"
             file.write_text(line(address, port, seen) + "\n", encoding="utf-8")
             onboarding = _onboard(address, credentials, port, timeout, str(file))
+    except CommandErrorException as exc:  # logged in: what answered is no Linux shell
+        why = (
+            "answers SSH but not as a Linux shell: import reads FRR and Linux devices "
+            f"(what it said: {message_of(exc)})"
+        )
+        return Read(wanted, "unknown_platform", why, key, seconds=time.monotonic() - started)
     except Exception as exc:  # every fault is this address's value
         status = status_of(exc)
         return Read(wanted, status, message_of(exc), key, seconds=time.monotonic() - started)

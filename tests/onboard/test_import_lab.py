@@ -9,6 +9,7 @@ import io
 import json
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from ruamel.yaml import YAML
 
 from engine import lab
 from engine.cli import main
+from engine.lab.host import make_key
 from engine.model.layout import Inventory
 from engine.validate import validate
 from tests.conftest import REPO_ROOT
@@ -41,6 +43,29 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield state
     finally:
         lab.down(state)
+
+
+UNMODELLED = [
+    "vtysh", "-c", "configure terminal",
+    "-c", "ip prefix-list LOOPBACKS seq 5 permit 198.19.0.0/24 le 32",
+    "-c", "bgp community-list standard FABRIC seq 5 permit 65000:100",
+    "-c", "route-map FROM-SPINES permit 10", "-c", "match ip address prefix-list LOOPBACKS",
+    "-c", "set community 65000:100 additive", "-c", "exit",
+    "-c", "router bgp 65014", "-c", "address-family ipv4 unicast",
+    "-c", "neighbor 198.18.1.6 route-map FROM-SPINES in",
+]  # fmt: skip
+NOT_A_SHELL = """\
+ListenAddress {address}
+HostKey {key}
+PidFile none
+AllowUsers labuser
+AuthorizedKeysFile /etc/ssh/underlay-lab/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM yes
+UseDNS no
+ForceCommand printf '%% Invalid input detected at marker.\\n'
+"""
 
 
 def _addresses(sample: Inventory, path: Path) -> Path:
@@ -81,6 +106,8 @@ class TestNewRepository:
     def test_imported_repository_validates_and_plans_no_change(
         self, state_dir: Path, sample: Inventory, tmp_path: Path
     ) -> None:
+        # by hand on fra1-leaf04: FRR configuration the model does not express
+        assert lab.node_exec(state_dir, "fra1-leaf04", UNMODELLED).returncode == 0
         new = tmp_path / "estate"
         file = _addresses(sample, tmp_path / "mgmt.txt")
         code, out, err = _import(
@@ -122,6 +149,13 @@ class TestNewRepository:
         log = subprocess.run(git, capture_output=True, text=True, check=True).stdout.splitlines()
         assert log[0].startswith("Import 10 devices and 8 servers")
         assert "| 198.18.0.11 | fra1-spine01 | imported |" in (tmp_path / "IMPORT.md").read_text()
+        # kept verbatim in the device's file, rendered back in place: the plan above is empty
+        assert report["verbatim"] == ["fra1-leaf04"]
+        kept = imported.devices["fra1-leaf04"].verbatim or ""
+        for line in ("route-map FROM-SPINES permit 10", "ip prefix-list LOOPBACKS seq 5",
+                     "bgp community-list standard FABRIC seq 5 permit 65000:100",
+                     "  neighbor 198.18.1.6 route-map FROM-SPINES in"):  # fmt: skip
+            assert line in kept, kept
 
     def test_lldp_followed_from_one_address(
         self, state_dir: Path, sample: Inventory, tmp_path: Path
@@ -174,6 +208,43 @@ class TestBadInput:
         assert "outside the allowed ranges" in by["192.0.2.1"]["detail"]
         result = validate(new)  # what could be imported was, and validates
         assert result.ok and set(result.inventory.devices) == {"fra1-leaf01"}
+
+    def test_a_device_that_is_no_linux_shell(self, state_dir: Path, tmp_path: Path) -> None:
+        """An SSH server answering every command like a network OS's CLI does: an sshd of the
+        test's own with a ForceCommand, on a second address of the lab's management bridge
+        (in the management namespace's network)."""
+        address, key, config = "198.18.0.46", tmp_path / "key", tmp_path / "sshd_config"
+        state = lab.read_state(lab.LabPaths(state_dir))
+        make_key(key, "not-a-shell")
+        config.write_text(NOT_A_SHELL.format(address=address, key=key))
+        mgmt = ["nsenter", f"--net={state.mgmt_netns_path}"]
+        bridge = ["ip", "addr", "add", f"{address}/32", "dev", "ulab0"]
+        subprocess.run([*mgmt, *bridge], check=True)
+        # a node's mount namespace: its /run has sshd's dir, its /etc the lab user's key
+        paths = lab.LabPaths(state_dir)
+        inside = [*mgmt, f"--mount={paths.mnt_ns('fra1-leaf04')}", "--wd=/"]
+        sshd = subprocess.Popen(
+            [*inside, "/usr/sbin/sshd", "-D", "-e", "-f", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            time.sleep(0.5)  # sshd binds its address
+            code, out, err = _import(
+                state_dir, "--address", address, "--address", "198.18.0.13",
+                "--allow", "198.18.0.0/15", "--out", str(tmp_path / "estate"), "--format", "json",
+            )  # fmt: skip
+        finally:
+            sshd.terminate()
+            sshd.wait(timeout=10)
+            bridge[2] = "del"
+            subprocess.run([*mgmt, *bridge], check=True)
+        assert code == 1, out + err
+        by = {a["address"]: a for a in json.loads(out)["addresses"]}
+        assert by[address]["outcome"] == "unknown_platform", by[address]
+        assert "not as a Linux shell" in by[address]["detail"]
+        assert by["198.18.0.13"]["outcome"] == "imported"
+        assert validate(tmp_path / "estate").ok
 
     def test_wrong_credentials(self, state_dir: Path, tmp_path: Path, monkeypatch) -> None:
         key = lab.read_state(lab.LabPaths(state_dir)).private_key
