@@ -2,9 +2,10 @@
 devices; `--into REPO --diff` shows what the devices run that the repository states otherwise,
 `--accept NAME...` writes it into the objects' YAML for a reviewed pull request.
 
-Exit codes: 0 every address imported (or compared) and every object renders back exactly;
-1 an address could not be imported, an object does not render back exactly, bad input (a
-file of addresses: `path:line:col`), or the lab is down for lab addresses; 2 a usage error.
+Exit codes: 0 every address imported (or compared; a swept subnet's empty addresses aside) and
+every object renders back exactly; 1 an address could not be imported, an object does not
+render back exactly, bad input (a file of addresses: `path:line:col`), or the lab is down for
+lab addresses; 2 a usage error.
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ def _report(
         out.file(args.report, view.markdown(report))
     views = {"json": view.json_view, "markdown": view.markdown}
     out.out(views.get(args.format, view.text)(report))
-    ok = not round_trip and all(f.outcome == "imported" for f in report.findings())
+    ok = not round_trip and all(f.outcome in ("imported", "no device") for f in report.findings())
     return exits.outcome(ok)
 
 

@@ -62,6 +62,8 @@ DEFAULT_ROLES = {
 }
 SPEEDS = {100: "100M", 1000: "1G", 10000: "10G", 25000: "25G", 40000: "40G", 100000: "100G",
           400000: "400G"}  # fmt: skip
+SWEEP = "--subnet"  # the source of an address of a swept subnet (engine.onboard.targets)
+NO_ANSWER = ("unreachable", "timeout")
 MANAGEMENT_PORTS = ("lo",)  # never a cable's end nor an interface of its own unless configured
 _NAME = re.compile(NAME_PATTERN)
 
@@ -152,7 +154,10 @@ def _unique_names(reads: Sequence[Read], built: Built) -> dict[str, Read]:
     claims: dict[str, list[Read]] = defaultdict(list)
     for read in reads:
         if read.status != "ok":
-            built.findings.append(Finding(read.address, None, read.status, read.error or ""))
+            # a sweep's empty address is no failure: most of a subnet holds no device
+            empty = read.wanted.source.startswith(SWEEP) and read.status in NO_ANSWER
+            outcome = "no device" if empty else read.status
+            built.findings.append(Finding(read.address, None, outcome, read.error or ""))
             continue
         name = read.onboarding.getters["facts"]["hostname"]
         if not _NAME.match(name) or len(name) > 63:
