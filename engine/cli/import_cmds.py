@@ -52,8 +52,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     found = discover(
         wanted, allowed, credentials, pinned, options, progress=lambda r: _progress(out, r)
     )
-    taken = set(inventory.groups) if inventory is not None else set()
-    built = build(found.reads, rules, taken=taken)
+    built = build(found.reads, rules, existing=inventory.groups if inventory is not None else {})
     if args.into:
         assert repo is not None and inventory is not None
         return _into(args, out, repo, inventory, found, built)

@@ -114,8 +114,11 @@ class Built:
         return sorted(n for n, d in self.devices.items() if d.get("verbatim"))
 
 
-def build(reads: Sequence[Read], rules: Rules, *, taken: Iterable[str] = ()) -> Built:
-    """The objects of every read that succeeded; `taken`: group names already in use."""
+def build(
+    reads: Sequence[Read], rules: Rules, *, existing: Mapping[str, Mapping[str, Any]] | None = None
+) -> Built:
+    """The objects of every read that succeeded; `existing`: the groups of the repository
+    imported into (an object whose values are a group's lists that group)."""
     built = Built()
     by_name = _unique_names(reads, built)
     lldp: dict[str, Mapping[str, Any]] = {}
@@ -139,7 +142,8 @@ def build(reads: Sequence[Read], rules: Rules, *, taken: Iterable[str] = ()) -> 
         )
         built.findings.append(Finding(read.address, name, "imported", detail, tuple(notes)))
     _cables(built, lldp, speeds)
-    _groups(built, rules.share, set(taken))
+    _existing_groups(built, existing or {})
+    _groups(built, rules.share, set(existing or {}))
     _sites(built, by_name)
     _vendors(built, by_name)
     return built
@@ -403,6 +407,28 @@ def _cable_id(a: str, pa: str, b: str, pb: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", f"{a}.{pa}-{b}.{pb}")
 
 
+def _existing_groups(built: Built, existing: Mapping[str, Mapping[str, Any]]) -> None:
+    """An object that holds every value of an existing group (of the fields import factors)
+    lists that group instead of the values: the biggest groups first."""
+    usable = {
+        name: dict(values)
+        for name, values in existing.items()
+        if values and set(values) <= set(SHARED)
+    }
+    for group, values in sorted(usable.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        for obj in built.objects().values():
+            if all(_same(obj.get(k), v) for k, v in values.items()):
+                for key in values:
+                    del obj[key]
+                obj.setdefault("groups", []).append(group)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a is not None and json.dumps(a, sort_keys=True, default=str) == json.dumps(
+        b, sort_keys=True, default=str
+    )
+
+
 def _groups(built: Built, share: int, taken: set[str]) -> None:
     """Values several objects share move into groups: one group per set of objects that share
     values, named after whom it holds."""
@@ -412,7 +438,7 @@ def _groups(built: Built, share: int, taken: set[str]) -> None:
     for name, obj in objects.items():
         for key in SHARED:
             if key in obj:
-                canon = json.dumps(obj[key], sort_keys=True)
+                canon = json.dumps(obj[key], sort_keys=True, default=str)
                 holders[(key, canon)].add(name)
                 values[(key, canon)] = obj[key]
     bundles: dict[frozenset[str], dict[str, Any]] = defaultdict(dict)

@@ -330,3 +330,31 @@ class TestDriftAccepted:
 def _changed_files(git: list[str]) -> list[str]:
     done = subprocess.run([*git, "diff", "--name-only"], capture_output=True, text=True, check=True)
     return done.stdout.split()
+
+
+class TestInto:
+    def test_into_adds_what_the_repository_lacks(self, state_dir: Path, tmp_path: Path) -> None:
+        repo = tmp_path / "estate"
+        spines = ["--address", "198.18.0.11", "--address", "198.18.0.12"]
+        code, out, err = _import(state_dir, *spines, "--allow", "198.18.0.0/15", "--out", str(repo))
+        assert code == 0, out + err
+        assert "baseline" in _yaml(repo / "inventory" / "groups.yaml")["groups"]
+        # from now on the repository's own settings say where import may connect
+        (repo / "underlay.yaml").write_text("onboarding:\n  allowed: [198.18.0.0/15]\n")
+        before = {p: p.read_text() for p in (repo / "inventory" / "devices").iterdir()}
+        code, out, err = _import(
+            state_dir, "--into", str(repo), *spines, "--address", "198.18.0.13",
+            "--format", "json",
+        )  # fmt: skip
+        assert code == 0, out + err
+        result = validate(repo)
+        assert result.ok, [d.message for d in result.diagnostics]
+        assert set(result.inventory.devices) == {"fra1-spine01", "fra1-spine02", "fra1-leaf01"}
+        assert {p: p.read_text() for p in before} == before  # what it had stays as it was
+        leaf = result.inventory.devices["fra1-leaf01"]
+        assert leaf.groups == ["baseline"]  # the repository's group, not a copy of it
+        ends = {frozenset({c.a.device, c.b.device}) for c in result.inventory.cables}
+        assert ends == {frozenset({"fra1-leaf01", "fra1-spine01"}),
+                        frozenset({"fra1-leaf01", "fra1-spine02"})}  # fmt: skip
+        code, plan = _plan(repo, state_dir)
+        assert code == 0, plan
