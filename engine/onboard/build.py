@@ -30,6 +30,7 @@ from engine.model.types import NAME_PATTERN
 from engine.onboard.files import parse_files
 from engine.onboard.frr import parse_running
 from engine.onboard.read import Read
+from engine.render.order import natural_key
 
 # A field of these holding one value on several objects moves into a group.
 SHARED = ("ntp", "syslog", "dns", "banner", "users", "packages")
@@ -265,7 +266,7 @@ def _device_interfaces(configured: Mapping[str, Any], ob: Any, read: Read) -> di
     live = ob.getters.get("interfaces", {})
     names = {*configured, *(p for p in ob.lldp if p != mgmt)}
     found: dict[str, Any] = {}
-    for port in sorted(names, key=_natural):
+    for port in sorted(names, key=natural_key):
         itf = dict(configured.get(port, {}))
         mtu = live.get(port, {}).get("mtu")
         if mtu and mtu != 1500 and port not in MANAGEMENT_PORTS:
@@ -280,7 +281,7 @@ def _server_interfaces(ob: Any, read: Read) -> dict[str, Any]:
     addresses = ob.getters.get("interfaces_ip", {})
     live = ob.getters.get("interfaces", {})
     found: dict[str, Any] = {}
-    for port in sorted({*addresses, *ob.lldp} - {mgmt, *MANAGEMENT_PORTS}, key=_natural):
+    for port in sorted({*addresses, *ob.lldp} - {mgmt, *MANAGEMENT_PORTS}, key=natural_key):
         itf: dict[str, Any] = {}
         for address, spec in addresses.get(port, {}).get("ipv4", {}).items():
             ipv4 = ip_interface(f"{address}/{spec['prefix_length']}")
@@ -321,12 +322,6 @@ def _vendor_key(raw: str) -> str:
     """Example: "Edgecore Networks" -> "edgecore-networks"; "" -> "not-recorded" """
     slug = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")
     return slug or "not-recorded"
-
-
-def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
-    return tuple(
-        (1, int(part)) if part.isdigit() else (0, part) for part in re.split(r"(\d+)", name) if part
-    )
 
 
 # ---------- rules -----------------------------------------------------------------------------

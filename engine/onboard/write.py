@@ -14,21 +14,19 @@ from __future__ import annotations
 
 import base64
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import paramiko
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from engine.drivers.hostkeys import pin
 from engine.model.layout import KNOWN_HOSTS
 from engine.onboard.build import Built
+from engine.onboard.yamledit import replace_file, round_trip_yaml
 
 # the order of an object's keys in its file: what it is, where, how reached, then its config
 KEY_ORDER = (
@@ -60,7 +58,7 @@ def write(repo: Path, built: Built, *, today: date, existing: Iterable[str] = ()
                 f"# {name}: imported by underlay import from {obj['management']['address']} "
                 f"on {today.isoformat()}\n"
             )
-            _replace(repo / rel, head + dump(ordered(obj)))
+            replace_file(repo / rel, head + dump(ordered(obj)))
             written.append(rel)
     for attr, (rel, key, schema) in COLLECTIONS.items():
         entries: Mapping[str, Any] = getattr(built, attr)
@@ -91,15 +89,8 @@ def dump(data: Any) -> str:
     """YAML as the sample writes it: two-space mappings, list items indented under their key,
     short lists of scalars on one line, multi-line strings as `|` blocks."""
     out = io.StringIO()
-    _yaml().dump(_styled(data), out)
+    round_trip_yaml().dump(_styled(data), out)
     return out.getvalue()
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 4096  # a long value (an SSH key) stays on its line
-    return yaml
 
 
 def _styled(value: Any) -> Any:
@@ -121,7 +112,7 @@ def _styled(value: Any) -> Any:
 
 def _merge_mapping(path: Path, key: str, schema: str, entries: Mapping[str, Any]) -> bool:
     """Adds the entries the file's mapping lacks; False when it had them all."""
-    yaml = _yaml()
+    yaml = round_trip_yaml()
     if path.is_file():
         data = yaml.load(path.read_text(encoding="utf-8")) or CommentedMap()
         head = ""
@@ -137,13 +128,13 @@ def _merge_mapping(path: Path, key: str, schema: str, entries: Mapping[str, Any]
         table[k] = _styled(v)
     out = io.StringIO()
     yaml.dump(data, out)
-    _replace(path, head + out.getvalue())
+    replace_file(path, head + out.getvalue())
     return True
 
 
 def _merge_cables(path: Path, cables: list[dict[str, Any]]) -> bool:
     """Adds the cables whose ends no cable of the file holds yet."""
-    yaml = _yaml()
+    yaml = round_trip_yaml()
     if path.is_file():
         data = yaml.load(path.read_text(encoding="utf-8")) or CommentedMap()
         head = ""
@@ -160,22 +151,9 @@ def _merge_cables(path: Path, cables: list[dict[str, Any]]) -> bool:
         listed.append(_styled(cable))
     out = io.StringIO()
     yaml.dump(data, out)
-    _replace(path, head + out.getvalue())
+    replace_file(path, head + out.getvalue())
     return True
 
 
 def _pkey(keytype: str, public: str) -> paramiko.PKey:
     return paramiko.PKey.from_type_string(keytype, base64.b64decode(public))
-
-
-def _replace(path: Path, text: str) -> None:
-    """Atomic: a reader sees the old file or the new one, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

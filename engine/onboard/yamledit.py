@@ -193,7 +193,7 @@ def apply_changes(changes: Sequence[FieldChange]) -> list[Path]:
     """
     written = []
     for file, group in _by_file(changes):
-        yaml = _yaml()
+        yaml = round_trip_yaml()
         data = yaml.load(file.read_text(encoding="utf-8"))
         for change in group:
             if change.new is not MISSING:
@@ -202,12 +202,12 @@ def apply_changes(changes: Sequence[FieldChange]) -> list[Path]:
             _remove(data, change.path)
         stream = io.StringIO()
         yaml.dump(data, stream)
-        _replace(file, stream.getvalue())
+        replace_file(file, stream.getvalue())
         written.append(file)
     return written
 
 
-def _yaml() -> YAML:
+def round_trip_yaml() -> YAML:
     """Round-trip settings that re-dump the sample's object files byte for byte: two-space
     mappings, list dashes indented two, quotes kept, long lines never folded."""
     yaml = YAML()
@@ -423,13 +423,18 @@ def _flow(value: list[Any], like: Any) -> bool:
     return len(", ".join(map(str, value))) <= FLOW_WIDTH
 
 
-def _replace(file: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `file`, then rename it over: never half a file."""
+def replace_file(file: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `file`, then rename it over: never half a file
+    (a new file's folders are made)."""
+    file.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
-        Path(temp).chmod(file.stat().st_mode & 0o7777)
+        if file.exists():
+            Path(temp).chmod(file.stat().st_mode & 0o7777)
+        else:
+            Path(temp).chmod(0o644)
         Path(temp).replace(file)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -476,5 +481,5 @@ def _as_text(value: Any) -> str:
     if isinstance(value, bool | int | float):
         return str(value).lower() if isinstance(value, bool) else str(value)
     stream = io.StringIO()
-    _yaml().dump(_styled(value), stream)
+    round_trip_yaml().dump(_styled(value), stream)
     return stream.getvalue()

@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from engine import lab
 from engine.cli import main
 from engine.lab.host import make_key
+from engine.netns import connect
 from engine.model.layout import Inventory
 from engine.validate import validate
 from tests.conftest import REPO_ROOT
@@ -229,7 +230,7 @@ class TestBadInput:
             stderr=subprocess.DEVNULL,
         )
         try:
-            time.sleep(0.5)  # sshd binds its address
+            _wait_for_port(str(state.mgmt_netns_path), address)
             code, out, err = _import(
                 state_dir, "--address", address, "--address", "198.18.0.13",
                 "--allow", "198.18.0.0/15", "--out", str(tmp_path / "estate"), "--format", "json",
@@ -325,6 +326,18 @@ class TestDriftAccepted:
                 assert secret not in path.read_text(errors="replace"), path
         assert "password" in out  # the report says what was left out, up to the keyword
         assert code == 1  # the device does not render back exactly: the password is missing
+
+
+def _wait_for_port(netns: str, address: str) -> None:
+    """Until sshd listens on the address (it binds after it starts)."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            connect(netns, address, 22, 1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"nothing listens on {address}:22"
+            time.sleep(0.1)
 
 
 def _changed_files(git: list[str]) -> list[str]:
