@@ -19,8 +19,8 @@ from ruamel.yaml import YAML
 from engine import lab
 from engine.cli import main
 from engine.lab.host import make_key
-from engine.netns import connect
 from engine.model.layout import Inventory
+from engine.netns import connect
 from engine.validate import validate
 from tests.conftest import REPO_ROOT
 
