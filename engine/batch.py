@@ -26,6 +26,23 @@ def no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def setting_up() -> Iterator[None]:
+    """Pause the cyclic collector while a command imports its modules and builds its inputs,
+    then freeze what was built. Modules, classes, schemas and the inventory live as long as
+    the process: a plan of ten devices spent 90 ms in collector passes over them (two full
+    ones). Frozen, the passes of a device loop that follows skip them; its own cyclic garbage
+    (connections, threads) is still collected."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 def one_batch_process() -> None:
     """This process runs one batch command, then exits: with the cyclic collector back on, its
     first pass would scan every object of the inventory once more (0.6 s for 15,000 files),

@@ -20,3 +20,7 @@ class UsageError(EngineError):
 class Unavailable(EngineError):
     """The devices cannot be reached as a whole (e.g. the lab is down): the command stops
     before contacting any, and exits 1 like any other problem with the devices."""
+
+
+class GitError(EngineError):
+    """git itself failed (not a repository, a corrupt object, a failed command)."""

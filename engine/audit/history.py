@@ -14,6 +14,7 @@ from pathlib import Path
 import git
 
 from engine.diagnostics import Diagnostic, Severity
+from engine.errors import GitError
 from engine.record import plumbing
 from engine.record.verify import MAINLINES
 from engine.standards import check
@@ -59,7 +60,7 @@ def mainline(repo: git.Repo, explicit: str | None = None) -> str:
     for ref in (explicit,) if explicit else MAINLINES:
         if plumbing.resolve(repo, ref):
             return ref
-    raise plumbing.GitError(f"no mainline branch ({explicit or ', '.join(MAINLINES)})")
+    raise GitError(f"no mainline branch ({explicit or ', '.join(MAINLINES)})")
 
 
 def commit_at(repo: git.Repo, ref: str, at: datetime) -> str | None:

@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 
 from engine import __version__
-from engine.batch import is_one_batch_process
+from engine.batch import is_one_batch_process, setting_up
 from engine.cli import exits
 from engine.cli.common import Command
 from engine.cli.output import Output, Stream
@@ -83,9 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Output()
     command = _command_word(argv)
     changes = exits.two_means_changes(command, argv)
-    parser = build_parser(command if command in COMMANDS else None, out)
     try:
-        args = parser.parse_args(argv)
+        with setting_up():  # the command's group is imported here
+            args = build_parser(command if command in COMMANDS else None, out).parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return exits.error(int(exc.code or 0), two_means_changes=changes)
     func: Command = args.func

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
+from engine.batch import setting_up
 from engine.cli import exits
 from engine.cli.common import (
     device_inputs,
@@ -22,13 +23,14 @@ from engine.cli.progress import progress_for
 
 
 def cmd_plan(args: argparse.Namespace, out: Output) -> int:
-    from engine.plan.run import run_plan, select  # noqa: PLC0415 - device commands only
-    from engine.views import plan as view  # noqa: PLC0415
+    with setting_up():
+        from engine.plan.run import run_plan, select  # noqa: PLC0415 - device commands only
+        from engine.views import plan as view  # noqa: PLC0415
 
-    repo, inventory = valid_inventory(args)
-    limit = args.limit or ()
-    names = select(inventory, limit)
-    intended, store = device_inputs(args, repo, inventory, names)
+        repo, inventory = valid_inventory(args)
+        limit = args.limit or ()
+        names = select(inventory, limit)
+        intended, store = device_inputs(args, repo, inventory, names)
     with executor_for(args, repo) as executor, progress_for(out, "plan", len(names)) as progress:
         plan = run_plan(
             repo,
@@ -51,12 +53,13 @@ def cmd_plan(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_drift(args: argparse.Namespace, out: Output) -> int:
-    from engine.plan.run import run_drift  # noqa: PLC0415 - deferred: device commands only
-    from engine.views import plan as view  # noqa: PLC0415
+    with setting_up():
+        from engine.plan.run import run_drift  # noqa: PLC0415 - deferred: device commands only
+        from engine.views import plan as view  # noqa: PLC0415
 
-    repo, inventory = valid_inventory(args)
-    names = [*inventory.devices, *inventory.servers]
-    intended, store = device_inputs(args, repo, inventory, names)
+        repo, inventory = valid_inventory(args)
+        names = [*inventory.devices, *inventory.servers]
+        intended, store = device_inputs(args, repo, inventory, names)
     with executor_for(args, repo) as executor, progress_for(out, "drift", len(names)) as progress:
         report = run_drift(
             repo,

@@ -24,10 +24,12 @@ from engine.drivers import (
 Status = Literal["ok", "unreachable", "auth_failed", "timeout", "hostkey", "error"]
 CONNECTION = "underlay"  # the name of the Nornir connection options the task reads
 
-# getter result name -> driver method, per platform; "config" is get_config(retrieve="running")
+# getter result name -> driver method, per platform; "config" is get_config(retrieve="running").
+# What the later stages read, no more: the plan's state diff (interfaces, addresses, BGP, NTP)
+# and cabling (LLDP), apply's checks (BGP, LLDP). get_facts and get_users would cost each
+# device its own commands (hostname, ip link | cut ..., passwd) and nothing reads them.
 GETTERS: dict[str, tuple[str, ...]] = {
     "frr": (
-        "facts",
         "interfaces",
         "interfaces_ip",
         "lldp_neighbors",
@@ -36,16 +38,14 @@ GETTERS: dict[str, tuple[str, ...]] = {
         "config",
     ),
     "linux": (
-        "facts",
         "interfaces",
         "interfaces_ip",
         "lldp_neighbors",
         "ntp_servers",
-        "users",
         "config",
     ),
 }
-DEFAULT_GETTERS = ("facts", "interfaces", "interfaces_ip", "lldp_neighbors", "config")
+DEFAULT_GETTERS = ("interfaces", "interfaces_ip", "lldp_neighbors", "config")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class DeviceState:
 
     DeviceState(name="fra1-leaf03", platform="frr", status="ok", error=None,
                 running_config='{"format": "underlay-bundle/1", "files": {...}}\\n',
-                config_diff="--- /etc/chrony/chrony.conf\\n+++ ...", getters={"facts": {...}},
+                config_diff="--- /etc/chrony/chrony.conf\\n+++ ...", getters={"interfaces": {...}},
                 seconds=0.91, pending_commit=False)
     """
 

@@ -23,6 +23,9 @@ class Action(StrEnum):
     SKIPPED = "skipped"
 
 
+ChangeKind = Literal["changed", "missing", "unexpected"]
+
+
 class StateChange(Frozen):
     """One difference between what the model says and what the device's getters report.
 
@@ -33,7 +36,7 @@ class StateChange(Frozen):
     path: str
     intended: Any = None
     actual: Any = None
-    kind: Literal["changed", "missing", "unexpected"]
+    kind: ChangeKind
 
 
 class CablingFinding(Frozen):

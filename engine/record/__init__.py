@@ -12,6 +12,7 @@ store.last_applied()    # for drift: device -> AppliedRecord
 verify(store)           # problems: edited or missing records, applies not on main, backups
 """
 
+from engine.errors import GitError
 from engine.record.model import (
     FORMAT_VERSION,
     SUCCESS,
@@ -25,7 +26,6 @@ from engine.record.model import (
     RecordRef,
     new_run,
 )
-from engine.record.plumbing import GitError
 from engine.record.store import REF, AuditStore, Configs, Entry
 from engine.record.verify import verify
 

@@ -22,18 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import git
-from git.objects.fun import tree_to_stream
+from engine.errors import GitError
 
-from engine.errors import EngineError
+if TYPE_CHECKING:  # gitpython takes 25 ms to import: only where a repository is opened
+    import git
 
 ZERO = "0" * 40
 BLOB_MODE, TREE_MODE = 0o100644, 0o040000
-
-
-class GitError(EngineError):
-    """git itself failed (not a repository, a corrupt object, a failed command)."""
 
 
 class RefMoved(GitError):
@@ -59,6 +56,8 @@ class CommitMeta:
 
 
 def open_repo(path: Path) -> git.Repo:
+    import git  # noqa: PLC0415 - see TYPE_CHECKING above: a plan opens none
+
     try:
         return git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -98,6 +97,8 @@ def write_blob(repo: git.Repo, text: str) -> str:
 
 
 def write_tree(repo: git.Repo, entries: Iterable[TreeEntry]) -> str:
+    from git.objects.fun import tree_to_stream  # noqa: PLC0415 - see TYPE_CHECKING above
+
     buffer = BytesIO()
     ordered = sorted(entries, key=TreeEntry.sort_key)
     tree_to_stream([(bytes.fromhex(e.sha), e.mode, e.name) for e in ordered], buffer.write)

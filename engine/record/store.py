@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.errors import GitError
 from engine.record import plumbing
 from engine.record.model import (
     SUCCESS,
@@ -42,7 +43,7 @@ from engine.record.model import (
     Record,
     RecordRef,
 )
-from engine.record.plumbing import BLOB_MODE, TREE_MODE, GitError, TreeEntry
+from engine.record.plumbing import BLOB_MODE, TREE_MODE, TreeEntry
 
 REF = "refs/underlay/audit"
 Redact = Callable[[str], str]

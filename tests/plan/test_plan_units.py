@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from engine.errors import GitError
 from engine.model.inventory import CableEnd
 from engine.model.layout import Inventory
 from engine.plan import cabling
+from engine.plan.build import repo_commit
 from engine.plan.drift import classify, drift
 from engine.plan.model import Action, DevicePlan, Plan, Summary
 from engine.plan.state import actual_state, intended_state, state_changes
@@ -77,6 +81,21 @@ def test_state_changes_name_the_exact_value(inventory: Inventory) -> None:
     assert changes[f"bgp[{peer}].up"].intended is True
     assert changes["ntp[198.18.0.4]"].kind == "unexpected"
     assert changes["ntp[198.18.0.5]"].kind == "missing"
+
+
+def test_a_missing_interface_is_one_change_and_true_is_not_one(inventory: Inventory) -> None:
+    device = inventory.devices["fra1-spine02"]
+    getters = _getters_matching(inventory, "fra1-spine02")
+    gone = sorted(getters["interfaces"])[0]
+    del getters["interfaces"][gone]
+    peer = "198.18.1.11"
+    getters["bgp_neighbors"]["global"]["peers"][peer]["is_up"] = 1
+    intended = intended_state(device)
+    changes = {c.path: c for c in state_changes(intended, actual_state(device, getters))}
+    assert set(changes) == {f"interfaces.{gone}", f"bgp[{peer}].up"}
+    assert changes[f"interfaces.{gone}"].intended == intended["interfaces"][gone]
+    assert changes[f"interfaces.{gone}"].actual is None
+    assert (changes[f"bgp[{peer}].up"].kind, changes[f"bgp[{peer}].up"].actual) == ("changed", 1)
 
 
 def _lldp_as_declared(inventory: Inventory) -> dict[str, dict[str, list[dict[str, str]]]]:
@@ -235,3 +254,26 @@ def test_a_device_with_an_unconfirmed_commit_is_in_flight_never_in_sync() -> Non
     assert _plan([device]).has_changes  # never "No changes" while its config may revert
     assert views.summary_line(_plan([device])) != views.NO_CHANGES
     assert "1 with an unconfirmed commit pending" in views.summary_line(_plan([device]))
+
+
+def test_repo_commit_reads_head_and_dirtiness_as_git_does(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert repo_commit(repo) == (None, False)  # outside git: no commit, nothing to lose
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    git("init", "-q")
+    (repo / "a").write_text("1\n")
+    assert repo_commit(repo) == (None, True)  # untracked file, no commit yet
+    git("add", "a")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "m")
+    head = git("rev-parse", "HEAD")
+    assert repo_commit(repo) == (head, False)
+    (repo / "a").write_text("2\n")
+    assert repo_commit(repo) == (head, True)
+    (repo / ".git/HEAD").write_text("garbage\n")
+    with pytest.raises(GitError, match="git cannot read this repository"):
+        repo_commit(repo)
