@@ -48,7 +48,7 @@ def measure(repo: Path, repeat: int, workers: int) -> tuple[str, int, list[float
                     "--allow", "198.18.0.0/15", "--credentials", "lab", "--workers",
                     str(workers), "--lab-state-dir", str(state_dir)]  # fmt: skip
             seconds, peak, code, last = timed(argv, work)
-            if code != 0:
+            if code not in (0, 1):  # 1: done, some object does not render back exactly
                 raise SystemExit(f"import exited {code}: {last}")
             imports.append(seconds)
             peaks["import"] = max(peaks["import"], peak)
