@@ -33,6 +33,12 @@ def cmd_up(args: argparse.Namespace, out: Output) -> int:
         if files is not None and not lab.read_state(lab.LabPaths(args.state_dir)).monitoring:
             _start_monitoring(args, out, *files)
         return exits.OK
+    if lab.stale(args.state_dir):  # recorded, but its daemons are gone: a reboot, a crash
+        out.note(
+            f"lab up: the lab recorded in {args.state_dir} is no longer running (daemons gone: "
+            "the host restarted?); taking it down first"
+        )
+        lab.down(args.state_dir)
     steps = 3 * len(build.spec.nodes)  # built, started, converged
     try:
         with progress_for(out, "lab up", total=steps) as progress:

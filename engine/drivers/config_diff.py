@@ -48,12 +48,30 @@ class FrrHConfigDriver(HConfigDriverBase):
 def frr_diff(running: str, candidate: str, path: str) -> str:
     """The candidate's changes to the running config as lines in context; "" when none."""
     driver = FrrHConfigDriver()
-    before = get_hconfig(driver, strip_banner(running))
-    after = get_hconfig(driver, candidate)
+    before = get_hconfig(driver, _once(strip_banner(running)))
+    after = get_hconfig(driver, _once(candidate))
     body = list(_diff(before, after, 0))
     if not body:
         return ""
     return f"--- {path} (running)\n+++ {path} (candidate)\n" + "\n".join(body) + "\n"
+
+
+def _once(text: str) -> str:
+    """A line FRR prints twice under one parent (`service password-encryption` set twice) is
+    one setting: hier_config refuses duplicate siblings, so the repeats are dropped."""
+    seen: list[tuple[int, set[str]]] = [(-1, set())]
+    kept = []
+    for line in text.splitlines():
+        depth = len(line) - len(line.lstrip(" "))
+        while seen[-1][0] >= depth:
+            seen.pop()
+        siblings = seen[-1][1]
+        if line.strip() and not line.lstrip().startswith("!") and line in siblings:
+            continue
+        siblings.add(line)
+        seen.append((depth, set()))
+        kept.append(line)
+    return "\n".join(kept) + "\n"
 
 
 Node = HConfig | HConfigChild

@@ -38,7 +38,7 @@ from engine.lab.monitoring import start as start_monitoring
 from engine.lab.node import run_in_node
 from engine.lab.spec import LAB_RANGE, LabLink, LabNode, LabSpec, check_spec
 from engine.lab.state import DEFAULT_STATE_DIR, LabPaths, LabState, read_state
-from engine.lab.status import LabStatus, is_up, runs, status
+from engine.lab.status import LabStatus, is_up, runs, stale, status
 from engine.lab.teardown import DownReport, down
 
 __all__ = [
@@ -74,6 +74,7 @@ __all__ = [
     "read_state",
     "require_running",
     "runs",
+    "stale",
     "start_monitoring",
     "status",
     "up",

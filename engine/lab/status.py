@@ -100,6 +100,12 @@ def runs(spec: LabSpec, state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
     return running == wanted and set(state.links) == set(spec.links)
 
 
+def stale(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
+    """True when a lab is recorded in `state_dir` but is not up: half built, or daemons of it
+    gone (the host rebooted, a crash). Its own `down` clears it; `lab up` does so first."""
+    return LabPaths(Path(state_dir)).state_file.exists() and not is_up(state_dir)
+
+
 def is_up(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
     """True when a complete lab is recorded and every daemon it started is still running."""
     paths = LabPaths(Path(state_dir))

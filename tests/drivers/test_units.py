@@ -244,3 +244,13 @@ def test_chrony_servers() -> None:
             "prefer": True,
         },
     }
+
+
+def test_frr_diff_takes_a_line_frr_prints_twice_as_one() -> None:
+    """FRR prints `service password-encryption` twice when it was set twice; hier_config
+    refuses duplicate siblings, so a plan of such a device failed."""
+    twice = "frr version 8.4.4\nservice password-encryption\nservice password-encryption\n"
+    once = "frr version 8.4.4\nservice password-encryption\n"
+    assert frr_diff(twice, once, "/etc/frr/frr.conf") == ""
+    dropped = frr_diff(twice, "frr version 8.4.4\n", "/etc/frr/frr.conf")
+    assert dropped.splitlines()[2:] == ["-service password-encryption"]

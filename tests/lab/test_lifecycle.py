@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import signal
 import subprocess
@@ -11,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from engine import lab
+from engine.cli import main
+from tests.conftest import REPO_ROOT
 from tests.lab.helpers import chain_spec, leftovers
 
 pytestmark = pytest.mark.lab
@@ -51,3 +55,26 @@ def test_down_of_nothing_is_a_no_op(tmp_path: Path) -> None:
     report = lab.down(tmp_path / "never-built")
     assert (report.nodes, report.stopped, report.leftovers) == ((), (), ())
     assert not (tmp_path / "never-built").exists()
+
+
+def test_lab_up_over_a_lab_whose_daemons_are_gone(tmp_path: Path) -> None:
+    """After a host restart the state dir still records a lab whose processes are gone (here:
+    every recorded daemon killed, by its recorded PID): `lab up` takes it down and builds it
+    afresh instead of refusing."""
+    state_dir = tmp_path / "state"
+    argv = ["--repo", str(REPO_ROOT), "lab", "up", "--state-dir", str(state_dir)]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            assert main(argv) == 0
+        for node in lab.read_state(lab.LabPaths(state_dir)).nodes:
+            for pid in node.pids.values():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        assert lab.stale(state_dir)
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            assert main(argv) == 0
+        assert "is no longer running" in err.getvalue()
+        assert lab.is_up(state_dir) and not lab.stale(state_dir)
+    finally:
+        lab.down(state_dir)
