@@ -101,9 +101,15 @@ def runs(spec: LabSpec, state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
 
 
 def stale(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
-    """True when a lab is recorded in `state_dir` but is not up: half built, or daemons of it
-    gone (the host rebooted, a crash). Its own `down` clears it; `lab up` does so first."""
-    return LabPaths(Path(state_dir)).state_file.exists() and not is_up(state_dir)
+    """True when a lab is recorded in `state_dir` (a state file that reads) but is not up:
+    half built, or daemons of it gone (the host rebooted, a crash). Its own `down` clears it;
+    `lab up` does so first. An unreadable state file is not stale: nobody can tell what it
+    describes, and `lab up` refuses it."""
+    try:
+        read_state(LabPaths(Path(state_dir)))
+    except LabNotUpError:  # none, or corrupt
+        return False
+    return not is_up(state_dir)
 
 
 def is_up(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
