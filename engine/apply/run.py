@@ -189,7 +189,15 @@ def _locked(
     audit = AuditStore(repo)
     interrupted, rolled_back = _interrupted(audit, devices)
     wanted = [d for d in plan.devices if d.action is Action.UPDATE]
-    recheck = [d for d in plan.devices if d.name in rolled_back and d.action is not Action.UPDATE]
+    # a device the plan leaves alone is looked at again when the recovery rolled it back, or
+    # when the plan saw an unconfirmed commit on it: that commit may have ended since (its own
+    # timer, the commit's own cleanup when its session died), so the plan's "no change" may
+    # have been computed against a config it no longer runs
+    recheck = [
+        d
+        for d in plan.devices
+        if (d.name in rolled_back or d.pending_commit) and d.action is not Action.UPDATE
+    ]
     before = devices.observe([d.name for d in [*wanted, *recheck]])
     stale, done = _preflight(plan, wanted, before, devices)
     stale += _moved_by_the_recovery(recheck, before, devices)
@@ -284,8 +292,9 @@ PLANNED_PENDING = (
 def _moved_by_the_recovery(
     recheck: Sequence[DevicePlan], states: dict[str, DeviceState], devices: Devices
 ) -> list[str]:
-    """Devices the plan leaves alone whose running config the recovery just rolled back: the
-    plan's "no change" was computed against a config they no longer run."""
+    """Devices the plan leaves alone that the recovery just rolled back or the plan saw with
+    an unconfirmed commit: the plan's "no change" was computed against a config they may no
+    longer run."""
     stale = []
     for device in recheck:
         state = states[device.name]
