@@ -20,19 +20,22 @@ from typing import Any
 from engine.cli import exits
 from engine.cli.common import (
     device_options,
+    executor_for,
+    executor_option,
     format_option,
     repository_settings,
     require_valid,
 )
 from engine.cli.output import Output
 from engine.errors import UsageError
+from engine.load.repo import resolve_repo
 
 
 def cmd_import(args: argparse.Namespace, out: Output) -> int:
     from engine.cli.lab_plug import address_store  # noqa: PLC0415 - this command only
     from engine.drivers.hostkeys import KnownHosts  # noqa: PLC0415
-    from engine.onboard.build import Rules, build  # noqa: PLC0415
-    from engine.onboard.run import Options, discover  # noqa: PLC0415
+    from engine.onboard.build import Rules, build, site_by_address  # noqa: PLC0415
+    from engine.onboard.run import Here, Options, Remote, discover  # noqa: PLC0415
     from engine.onboard.targets import addresses, within  # noqa: PLC0415
 
     _check_usage(args)
@@ -42,16 +45,19 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
         _require_new(args.out)
     allowed = _allowed(args, repo)
     inside, _ = within(wanted, allowed)
-    store = address_store(repo, [str(w.address) for w in inside], args.lab_state_dir)
-    credentials = store.resolve(args.credentials)  # SecretsError before any device
-    pinned = KnownHosts.read(store.known_hosts)
     rules = Rules(
         args.credentials, tuple(args.site_rule or ()), tuple(args.role_rule or ()), args.share
     )
     options = Options(workers=args.workers, timeout=args.timeout, follow=args.follow)
-    found = discover(
-        wanted, allowed, credentials, pinned, options, progress=lambda r: _progress(out, r)
-    )
+    settings_repo = repo if repo is not None else resolve_repo(args.repo)
+    with executor_for(args, settings_repo) as executor:
+        if executor is None:  # here: the credentials and pinned keys of this process
+            store = address_store(repo, [str(w.address) for w in inside], args.lab_state_dir)
+            credentials = store.resolve(args.credentials)  # SecretsError before any device
+            where: Here | Remote = Here(credentials, KnownHosts.read(store.known_hosts))
+        else:  # on the sites' workers: resolved there, by name
+            where = Remote(executor, args.credentials, lambda w: site_by_address(rules, w))
+        found = discover(wanted, allowed, where, options, progress=lambda r: _progress(out, r))
     built = build(found.reads, rules, existing=inventory.groups if inventory is not None else {})
     if args.into:
         assert repo is not None and inventory is not None
@@ -308,5 +314,6 @@ def register(parsers: Mapping[str, argparse.ArgumentParser]) -> None:
     p.add_argument("--workers", type=int, default=20, help="addresses read in parallel")
     p.add_argument("--timeout", type=float, default=10, help="seconds per address")
     format_option(p, ["text", "markdown", "json"])
+    executor_option(p)
     device_options(p)
     p.set_defaults(func=cmd_import)

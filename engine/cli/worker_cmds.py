@@ -21,6 +21,7 @@ def cmd_worker(args: argparse.Namespace, out: Output) -> int:
     from engine.apply import sessions  # noqa: PLC0415 - the worker's handlers
     from engine.cli.lab_plug import credential_store  # noqa: PLC0415
     from engine.collect import remote  # noqa: PLC0415
+    from engine.onboard import remote as onboard_remote  # noqa: PLC0415
 
     try:
         from engine.execute import worker  # noqa: PLC0415 - optional: underlay[celery]
@@ -34,7 +35,11 @@ def cmd_worker(args: argparse.Namespace, out: Output) -> int:
     if not url:
         raise UsageError("no broker: set execution.broker in underlay.yaml or $UNDERLAY_BROKER_URL")
     store = credential_store(repo, inventory, args.lab_state_dir)
-    handlers = {remote.KIND: remote.run_collect, sessions.KIND: sessions.run_session}
+    handlers = {
+        remote.KIND: remote.run_collect,
+        sessions.KIND: sessions.run_session,
+        onboard_remote.KIND: onboard_remote.run_import,
+    }
     out.note(f"worker {worker.node_name(args.queue)}: queue {args.queue} on {shown(url)}")
     out.flush()
     worker.serve(

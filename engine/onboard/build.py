@@ -327,6 +327,15 @@ def _vendor_key(raw: str) -> str:
 # ---------- rules -----------------------------------------------------------------------------
 
 
+def site_by_address(rules: Rules, wanted: Any) -> str | None:
+    """The site a rule by address range gives `wanted.address` (before anything is read: the
+    queue of a distributed import); None when no range rule covers it."""
+    for site, rule in rules.sites:
+        if "/" in rule and wanted.address in ip_network(rule, strict=False):
+            return site
+    return None
+
+
 def _site(name: str, address: IPv4Address, rules: Rules) -> tuple[str, str]:
     for site, rule in rules.sites:
         if "/" in rule and address in ip_network(rule, strict=False):

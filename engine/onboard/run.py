@@ -1,7 +1,7 @@
 """`underlay import`: read the addresses (and, when asked, their LLDP neighbours), build the
 objects, and check that each renders back to what its device runs.
 
-    result = discover(wanted, allowed, credentials, pinned, options)      # every address read
+    result = discover(wanted, allowed, Here(credentials, pinned), options)  # every address read
     built = build(result.reads, rules)                                    # engine.onboard.build
     ... written by engine.onboard.write, then:
     verify(built, inventory)      # each object rendered against its device's running config
@@ -21,9 +21,11 @@ from ipaddress import IPv4Address, IPv4Network, ip_address
 
 from engine.drivers.config_diff import frr_diff
 from engine.drivers.hostkeys import KnownHosts
+from engine.execute import Executor
 from engine.model.layout import Inventory
 from engine.onboard.build import Built, Finding
 from engine.onboard.read import Read, read_address
+from engine.onboard.remote import import_job, read_of
 from engine.onboard.targets import Refused, Wanted, within
 from engine.render.run import render
 from engine.secrets import Credentials
@@ -47,11 +49,28 @@ class Discovered:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class Here:
+    """Reads in this process: the credentials resolved here, the keys pinned here."""
+
+    credentials: Credentials
+    pinned: KnownHosts
+
+
+@dataclass(frozen=True)
+class Remote:
+    """Reads as jobs on workers at the sites (engine.execute): each address's site picked by
+    `site_of` (None: no queue to send it to), the credential set named, resolved there."""
+
+    executor: Executor
+    credentials: str
+    site_of: Callable[[Wanted], str | None]
+
+
 def discover(
     wanted: Sequence[Wanted],
     allowed: Sequence[IPv4Network],
-    credentials: Credentials,
-    pinned: KnownHosts,
+    where: Here | Remote,
     options: Options,
     progress: Progress = lambda read: None,
 ) -> Discovered:
@@ -63,21 +82,45 @@ def discover(
     seen: set[IPv4Address] = {w.address for w in wanted}
     with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
         while queue:
-
-            def one(w: Wanted) -> Read:
-                read = read_address(
-                    w, credentials, pinned, port=options.port, timeout=options.timeout
-                )
-                progress(read)
-                return read
-
-            batch = list(pool.map(one, queue))
+            if isinstance(where, Remote):
+                batch = _remote(queue, where, options, progress, found)
+            else:
+                batch = list(pool.map(lambda w: _here(w, where, options, progress), queue))
             found.reads += batch
             nxt = _neighbours(batch, options.follow, seen, found)
             queue, refused = within(nxt, allowed)
             found.refused += refused
     found.seconds = time.monotonic() - started
     return found
+
+
+def _here(w: Wanted, here: Here, options: Options, progress: Progress) -> Read:
+    read = read_address(w, here.credentials, here.pinned, port=options.port,
+                        timeout=options.timeout)  # fmt: skip
+    progress(read)
+    return read
+
+
+def _remote(
+    queue: Sequence[Wanted], remote: Remote, options: Options, progress: Progress,
+    found: Discovered,
+) -> list[Read]:  # fmt: skip
+    """One batch as jobs; an address without a site has no queue: refused, not read."""
+    jobs, by_name = [], {}
+    for w in queue:
+        site = remote.site_of(w)
+        if site is None:
+            why = ("no site for its address, so no queue to send it to: the celery executor "
+                   "routes by site (--site-rule SITE=CIDR)")  # fmt: skip
+            found.refused.append(Refused(str(w.address), w.source, why))
+            continue
+        job = import_job(w, remote.credentials, site, port=options.port, timeout=options.timeout)
+        jobs.append(job)
+        by_name[job.name] = w
+    replies = remote.executor.map(
+        jobs, on_done=lambda reply: progress(read_of(reply, by_name[reply.name]))
+    )
+    return [read_of(replies[job.name], by_name[job.name]) for job in jobs]
 
 
 def _neighbours(

@@ -289,6 +289,32 @@ class TestThroughWorkers:
         assert {d.name for d in again.devices if d.outcome is Outcome.CONFIRMED} == set(fra2)
         assert AuditStore(repo).interrupted() == []
 
+    def test_an_import_through_the_workers(
+        self, repo: Path, state_dir: Path, workers: Workers, tmp_path: Path
+    ) -> None:
+        """Each address read by its site's worker (the site by address range), with the
+        worker's own credentials (a password the caller does not have): the repository written
+        equals a local import's, and renders back to the devices."""
+        inventory = validate(REPO_ROOT).inventory
+        nodes = {**inventory.devices, **inventory.servers}
+        fra2 = [f"fra2={o.management.address}/32" for o in nodes.values() if o.site == "fra2"]
+        common = ["--allow", "198.18.0.0/15", "--credentials", "lab", "--format", "json",
+                  *(f"--site-rule={rule}" for rule in [*fra2, "fra1=198.18.0.0/24"])]  # fmt: skip
+        for o in nodes.values():
+            common += ["--address", str(o.management.address)]
+        remote = _cli(repo, state_dir, "import", "--out", str(tmp_path / "remote"), *common)
+        local = _cli(repo, state_dir, "import", "--out", str(tmp_path / "local"), *common,
+                     "--executor", "local")  # fmt: skip
+        assert remote.returncode == local.returncode == 0, remote.stdout + remote.stderr
+        report = json.loads(remote.stdout)
+        assert report["counts"] == {"imported": 18} and report["round_trip"] == []
+        for queue in QUEUES:  # each site's worker ran the import jobs of its site's addresses
+            assert "lldp_addresses" in workers._log_of(queue), queue  # an import's reply field
+        for name in nodes:  # the repository is the one a local import writes
+            kind = "devices" if name in inventory.devices else "servers"
+            mine = (tmp_path / "remote" / "inventory" / kind / f"{name}.yaml").read_text()
+            assert mine == (tmp_path / "local" / "inventory" / kind / f"{name}.yaml").read_text()
+
     def test_no_secret_in_redis_nor_in_the_workers_output(
         self, broker: Redis, workers: Workers, password: str, state_dir: Path
     ) -> None:
