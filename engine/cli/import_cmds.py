@@ -32,10 +32,8 @@ from engine.load.repo import resolve_repo
 
 
 def cmd_import(args: argparse.Namespace, out: Output) -> int:
-    from engine.cli.lab_plug import address_store  # noqa: PLC0415 - this command only
-    from engine.drivers.hostkeys import KnownHosts  # noqa: PLC0415
-    from engine.onboard.build import Rules, build, site_by_address  # noqa: PLC0415
-    from engine.onboard.run import Here, Options, Remote, discover  # noqa: PLC0415
+    from engine.onboard.build import Rules, build  # noqa: PLC0415 - this command only
+    from engine.onboard.run import Discovered, Options  # noqa: PLC0415
     from engine.onboard.targets import addresses, within  # noqa: PLC0415
 
     _check_usage(args)
@@ -44,11 +42,32 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     if args.out is not None:
         _require_new(args.out)
     allowed = _allowed(args, repo)
-    inside, _ = within(wanted, allowed)
+    inside, refused = within(wanted, allowed)
     rules = Rules(
         args.credentials, tuple(args.site_rule or ()), tuple(args.role_rule or ()), args.share
     )
     options = Options(workers=args.workers, timeout=args.timeout, follow=args.follow)
+    if not inside:  # nothing may be contacted: every address refused, nothing resolved
+        found = Discovered(refused=refused)
+    else:
+        found = _discover(args, out, repo, wanted, allowed, inside, rules, options)
+    built = build(found.reads, rules, existing=inventory.groups if inventory is not None else {})
+    if args.into:
+        assert repo is not None and inventory is not None
+        return _into(args, out, repo, inventory, found, built)
+    return _new(args, out, found, built)
+
+
+def _discover(
+    args: argparse.Namespace, out: Output, repo: Path | None, wanted: Any, allowed: Any,
+    inside: Any, rules: Any, options: Any,
+) -> Any:  # fmt: skip
+    """Every allowed address read, here or on the sites' workers."""
+    from engine.cli.lab_plug import address_store  # noqa: PLC0415 - this command only
+    from engine.drivers.hostkeys import KnownHosts  # noqa: PLC0415
+    from engine.onboard.build import site_by_address  # noqa: PLC0415
+    from engine.onboard.run import Here, Remote, discover  # noqa: PLC0415
+
     settings_repo = repo if repo is not None else resolve_repo(args.repo)
     with executor_for(args, settings_repo) as executor:
         if executor is None:  # here: the credentials and pinned keys of this process
@@ -57,12 +76,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
             where: Here | Remote = Here(credentials, KnownHosts.read(store.known_hosts))
         else:  # on the sites' workers: resolved there, by name
             where = Remote(executor, args.credentials, lambda w: site_by_address(rules, w))
-        found = discover(wanted, allowed, where, options, progress=lambda r: _progress(out, r))
-    built = build(found.reads, rules, existing=inventory.groups if inventory is not None else {})
-    if args.into:
-        assert repo is not None and inventory is not None
-        return _into(args, out, repo, inventory, found, built)
-    return _new(args, out, found, built)
+        return discover(wanted, allowed, where, options, progress=lambda r: _progress(out, r))
 
 
 def _new(args: argparse.Namespace, out: Output, found: Any, built: Any) -> int:
