@@ -65,7 +65,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM yes
 UseDNS no
-ForceCommand printf '%% Invalid input detected at marker.\\n'
+ForceCommand cat > /dev/null; printf '%% Invalid input detected at marker.\\n'
 """
 
 
@@ -211,7 +211,8 @@ class TestBadInput:
         assert result.ok and set(result.inventory.devices) == {"fra1-leaf01"}
 
     def test_a_device_that_is_no_linux_shell(self, state_dir: Path, tmp_path: Path) -> None:
-        """An SSH server answering every command like a network OS's CLI does: an sshd of the
+        """An SSH server answering every command like a network OS's CLI does (it reads what
+        it is sent, then says the input is invalid): an sshd of the
         test's own with a ForceCommand, on a second address of the lab's management bridge
         (in the management namespace's network)."""
         address, key, config = "198.18.0.46", tmp_path / "key", tmp_path / "sshd_config"
