@@ -80,6 +80,7 @@ def _discover(
 
 
 def _new(args: argparse.Namespace, out: Output, found: Any, built: Any) -> int:
+    from engine.onboard.run import verify  # noqa: PLC0415
     from engine.onboard.write import write  # noqa: PLC0415
     from engine.scaffold.create import Identity, create  # noqa: PLC0415
 
@@ -90,7 +91,7 @@ def _new(args: argparse.Namespace, out: Output, found: Any, built: Any) -> int:
     create(target, date.today(), who, example=False)
     written = write(target, built, today=date.today())
     inventory = _validated(target)
-    round_trip = _verify(built, inventory)
+    round_trip = verify(built, inventory)
     _commit(target, built)
     return _report(args, out, target, found, built, written, round_trip)
 
@@ -99,6 +100,7 @@ def _into(
     args: argparse.Namespace, out: Output, repo: Path, inventory: Any, found: Any, built: Any
 ) -> int:
     from engine.onboard.drift import object_drift  # noqa: PLC0415
+    from engine.onboard.run import verify  # noqa: PLC0415
     from engine.onboard.write import write  # noqa: PLC0415
     from engine.onboard.yamledit import apply_changes, render_changes  # noqa: PLC0415
 
@@ -116,9 +118,7 @@ def _into(
             out.note(f"accepted {len(accepted)} changes into {len(files)} files")
         return exits.outcome(all(r.status == "ok" for r in found.reads))
     written = write(repo, built, today=date.today(), existing=have)
-    new = built.__class__(**{**built.__dict__, "running": {
-        n: r for n, r in built.running.items() if n not in have}})  # fmt: skip
-    round_trip = _verify(new, _validated(repo))
+    round_trip = verify(built, _validated(repo), skip=have)  # what it had is not rewritten
     if changes:
         names = sorted({_owner(c) for c in changes})
         out.note(
@@ -130,12 +130,6 @@ def _into(
 
 def _owner(change: Any) -> str:
     return Path(change.file).stem
-
-
-def _verify(built: Any, inventory: Any) -> list[Any]:
-    from engine.onboard.run import verify  # noqa: PLC0415
-
-    return verify(built, inventory)
 
 
 def _validated(repo: Path) -> Any:

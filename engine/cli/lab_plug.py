@@ -32,12 +32,7 @@ def credential_store(repo: Path, inventory: Inventory, state_dir: Path) -> Crede
     """The repository's credentials, the lab's among them when its devices live there."""
     if not lives_in_lab(inventory):
         return CredentialStore(repo, inventory)
-    lab = lab_credentials(state_dir, preflight=lambda: require_running(inventory, state_dir))
-    paths = LabPaths(state_dir)
-    mgmt = str(paths.mgmt_netns_path)  # whichever source a credential comes from
-    return CredentialStore(
-        repo, inventory, sources=(lab,), netns=mgmt, known_hosts=(paths.known_hosts,)
-    )
+    return _lab_store(repo, inventory, state_dir, lambda: require_running(inventory, state_dir))
 
 
 def address_store(repo: Path | None, addresses: Sequence[str], state_dir: Path) -> CredentialStore:
@@ -48,11 +43,20 @@ def address_store(repo: Path | None, addresses: Sequence[str], state_dir: Path) 
         return CredentialStore(repo)
     if not is_up(state_dir):
         raise LabNotUpError(NOT_RUNNING)
-    lab = lab_credentials(state_dir)
+    return _lab_store(repo, None, state_dir, lambda: None)
+
+
+def _lab_store(
+    repo: Path | None, inventory: Inventory | None, state_dir: Path, preflight: Callable[[], None]
+) -> CredentialStore:
+    """The lab's user and key for every credential set the environment and the secrets file
+    leave undefined, connections from its management namespace (whichever source a
+    credential comes from), its nodes' host keys after the repository's."""
     paths = LabPaths(state_dir)
     return CredentialStore(
         repo,
-        sources=(lab,),
+        inventory,
+        sources=(lab_credentials(state_dir, preflight=preflight),),
         netns=str(paths.mgmt_netns_path),
         known_hosts=(paths.known_hosts,),
     )

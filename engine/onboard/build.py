@@ -330,22 +330,25 @@ def _vendor_key(raw: str) -> str:
 def site_by_address(rules: Rules, wanted: Any) -> str | None:
     """The site a rule by address range gives `wanted.address` (before anything is read: the
     queue of a distributed import); None when no range rule covers it."""
-    for site, rule in rules.sites:
-        if "/" in rule and wanted.address in ip_network(rule, strict=False):
-            return site
-    return None
+    return next((site for site, rule in rules.sites if _covers(rule, None, wanted.address)), None)
 
 
 def _site(name: str, address: IPv4Address, rules: Rules) -> tuple[str, str]:
     for site, rule in rules.sites:
-        if "/" in rule and address in ip_network(rule, strict=False):
-            return site, f"rule {site}={rule}"
-        if "/" not in rule and fnmatch.fnmatchcase(name, rule):
+        if _covers(rule, name, address):
             return site, f"rule {site}={rule}"
     prefix = name.split("-", 1)[0]
     if "-" in name and re.fullmatch(r"[a-z][a-z0-9]{0,15}", prefix):
         return prefix, "the name's prefix"
     return "unassigned", "no rule matched and the name has no site prefix"
+
+
+def _covers(rule: str, name: str | None, address: IPv4Address) -> bool:
+    """A site rule: an address range (`10.1.0.0/16`) or a hostname glob (`fra1-*`; no name
+    is known before the device is read)."""
+    if "/" in rule:
+        return address in ip_network(rule, strict=False)
+    return name is not None and fnmatch.fnmatchcase(name, rule)
 
 
 def _role(name: str, kind: str, rules: Rules) -> tuple[str, str]:

@@ -44,14 +44,13 @@ def _projected(fields: Mapping[str, Any], like: Mapping[str, Any] | None = None)
     """The compared fields only; `like`: the repository's side, whose order a set-like list
     (BGP networks) takes when it holds the same items."""
     found = {k: v for k, v in fields.items() if k in COMPARED}
-    if "interfaces" in found:
-        found["interfaces"] = {
-            port: {k: v for k, v in itf.items() if k in INTERFACE}
-            for port, itf in found["interfaces"].items()
-        }
-        found["interfaces"] = {p: i for p, i in found["interfaces"].items() if i} or None
-        if found["interfaces"] is None:
-            del found["interfaces"]
+    ports = {
+        port: kept
+        for port, itf in found.pop("interfaces", {}).items()
+        if (kept := {k: v for k, v in itf.items() if k in INTERFACE})
+    }
+    if ports:
+        found["interfaces"] = ports
     bgp, theirs = found.get("bgp"), (like or {}).get("bgp")
     if bgp and theirs and set(bgp.get("networks", [])) == set(theirs.get("networks", [])):
         found["bgp"] = {**bgp, "networks": theirs.get("networks", [])}

@@ -111,13 +111,9 @@ def _styled(value: Any) -> Any:
 
 
 def _merge_mapping(path: Path, key: str, schema: str, entries: Mapping[str, Any]) -> bool:
-    """Adds the entries the file's mapping lacks; False when it had them all."""
-    yaml = round_trip_yaml()
-    if path.is_file():
-        data = yaml.load(path.read_text(encoding="utf-8")) or CommentedMap()
-        head = ""
-    else:
-        data, head = CommentedMap(), f"# yaml-language-server: $schema=../schemas/{schema}.json\n"
+    """Adds the entries the file's mapping lacks; False when it had them all (a new file is
+    written, empty too: a new repository has every collection)."""
+    data, head = _load(path, schema)
     table = data.get(key)
     if table is None:
         table = data[key] = CommentedMap()
@@ -126,20 +122,13 @@ def _merge_mapping(path: Path, key: str, schema: str, entries: Mapping[str, Any]
         return False
     for k, v in sorted(new.items()):
         table[k] = _styled(v)
-    out = io.StringIO()
-    yaml.dump(data, out)
-    replace_file(path, head + out.getvalue())
+    _dump(path, head, data)
     return True
 
 
 def _merge_cables(path: Path, cables: list[dict[str, Any]]) -> bool:
     """Adds the cables whose ends no cable of the file holds yet."""
-    yaml = round_trip_yaml()
-    if path.is_file():
-        data = yaml.load(path.read_text(encoding="utf-8")) or CommentedMap()
-        head = ""
-    else:
-        data, head = CommentedMap(), "# yaml-language-server: $schema=../schemas/cabling.json\n"
+    data, head = _load(path, "cabling")
     listed = data.get("cables")
     if listed is None:
         listed = data["cables"] = CommentedSeq()
@@ -149,10 +138,21 @@ def _merge_cables(path: Path, cables: list[dict[str, Any]]) -> bool:
         return False
     for cable in new:
         listed.append(_styled(cable))
-    out = io.StringIO()
-    yaml.dump(data, out)
-    replace_file(path, head + out.getvalue())
+    _dump(path, head, data)
     return True
+
+
+def _load(path: Path, schema: str) -> tuple[CommentedMap, str]:
+    """A collection file as ruamel's round trip reads it, and the header a new one gets."""
+    if path.is_file():
+        return round_trip_yaml().load(path.read_text(encoding="utf-8")) or CommentedMap(), ""
+    return CommentedMap(), f"# yaml-language-server: $schema=../schemas/{schema}.json\n"
+
+
+def _dump(path: Path, head: str, data: CommentedMap) -> None:
+    out = io.StringIO()
+    round_trip_yaml().dump(data, out)
+    replace_file(path, head + out.getvalue())
 
 
 def _pkey(keytype: str, public: str) -> paramiko.PKey:
